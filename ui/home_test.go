@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+
+	"lixiang/assets"
+)
+
+// chineseApp starts a test app in a zh_CN locale with the 立项通 theme and
+// translations, as a user of the desktop app would see them.
+func chineseApp(t *testing.T) fyne.App {
+	t.Helper()
+	t.Setenv("LANGUAGE", "zh_CN")
+	t.Setenv("LC_ALL", "zh_CN.UTF-8")
+	t.Setenv("LANG", "zh_CN.UTF-8")
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(NewTheme())
+	if err := LoadTranslations(); err != nil {
+		t.Fatalf("LoadTranslations: %v", err)
+	}
+	return a
+}
+
+// visibleText joins the text of every canvas.Text drawn for o.
+func visibleText(o fyne.CanvasObject) string {
+	var b strings.Builder
+	for _, obj := range test.LaidOutObjects(o) {
+		if txt, ok := obj.(*canvas.Text); ok {
+			b.WriteString(txt.Text)
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func TestHomeShowsProductAndSummaryInChinese(t *testing.T) {
+	chineseApp(t)
+
+	home := NewHome(HomeInfo{
+		OrgName:      "演示公司",
+		UserName:     "张三",
+		ProjectCount: 3,
+		DataDir:      "/home/zhang/.local/share/lixiang",
+	})
+	w := test.NewWindow(home)
+	defer w.Close()
+	w.Resize(fyne.NewSize(1280, 800))
+
+	got := visibleText(home)
+	for _, want := range []string{
+		"立项通",
+		"项目立项标准流程：登记 → 特批 → 交接 → 立项",
+		"概况",
+		"组织", "演示公司",
+		"当前用户", "张三",
+		"项目数", "3",
+		"数据目录", "/home/zhang/.local/share/lixiang",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("home does not show %q; it shows:\n%s", want, got)
+		}
+	}
+
+	// Drawing with the bundled font must not fail (a .ttc would panic here).
+	if img := w.Canvas().Capture(); img == nil || img.Bounds().Empty() {
+		t.Error("capturing the home window gave no image")
+	}
+}
+
+func TestHomeShowsUnsetForEmptyInfo(t *testing.T) {
+	chineseApp(t)
+
+	home := NewHome(HomeInfo{})
+	got := visibleText(home)
+	if n := strings.Count(got, "未设置"); n != 3 {
+		t.Errorf("home shows 未设置 %d times, want 3 (org, user, data dir); it shows:\n%s", n, got)
+	}
+
+	home.SetInfo(HomeInfo{OrgName: "演示公司", UserName: "李四", DataDir: "/tmp/x"})
+	if got := visibleText(home); strings.Contains(got, "未设置") {
+		t.Errorf("after SetInfo home still shows 未设置:\n%s", got)
+	}
+}
+
+func TestThemeUsesBundledFontForEveryTextStyle(t *testing.T) {
+	th := NewTheme()
+	ttfMagic := []byte{0x00, 0x01, 0x00, 0x00}
+	for _, style := range []fyne.TextStyle{
+		{},
+		{Bold: true},
+		{Italic: true},
+		{Bold: true, Italic: true},
+		{Monospace: true},
+	} {
+		res := th.Font(style)
+		if res == nil {
+			t.Fatalf("Font(%+v) is nil", style)
+		}
+		content := res.Content()
+		if len(content) == 0 {
+			t.Fatalf("Font(%+v) is empty", style)
+		}
+		if !bytes.HasPrefix(content, ttfMagic) {
+			t.Errorf("Font(%+v) starts with % x, want TrueType magic % x", style, content[:4], ttfMagic)
+		}
+		if !bytes.Equal(content, assets.FontTTF) {
+			t.Errorf("Font(%+v) is %q, not the bundled %s", style, res.Name(), assets.FontName)
+		}
+	}
+}
+
+func TestTranslationFilesHaveTheSameKeys(t *testing.T) {
+	keys := func(name string) []string {
+		data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return slices.Sorted(maps.Keys(m))
+	}
+	zh, en := keys("zh_Hans.json"), keys("en.json")
+	if !slices.Equal(zh, en) {
+		t.Errorf("translation keys differ:\nzh_Hans: %v\nen:      %v", zh, en)
+	}
+}
