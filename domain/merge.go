@@ -1,0 +1,229 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Conflict is a field two people changed differently since the version
+// one of them started from (冲突): both values are kept, none is dropped,
+// and a person decides.
+type Conflict struct {
+	Path   string `json:"path"`
+	Base   string `json:"base"`   // the value both started from (JSON)
+	Mine   string `json:"mine"`   // the value this change wanted
+	Theirs string `json:"theirs"` // the value that is there now
+}
+
+// Merge applies field changes made against an earlier version onto the
+// current project, field by field: a field nobody else touched takes the
+// change; a field already holding the wanted value is left; a field that
+// someone else changed to a different value is a Conflict and keeps its
+// current value. The current project is not modified.
+func Merge(current *Project, changes []FieldChange) (merged *Project, applied []FieldChange, conflicts []Conflict, err error) {
+	cur, err := Flatten(current)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sets := map[string]string{}
+	for _, c := range changes {
+		now, ok := cur[c.Path]
+		if !ok {
+			now = "null"
+		}
+		switch {
+		case sameJSON(now, c.New):
+			// already so
+		case sameJSON(now, c.Old):
+			sets[c.Path] = c.New
+			applied = append(applied, c)
+		default:
+			conflicts = append(conflicts, Conflict{Path: c.Path, Base: c.Old, Mine: c.New, Theirs: now})
+		}
+	}
+	merged, err = SetFields(current, sets)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return merged, applied, conflicts, nil
+}
+
+// sameJSON compares two JSON texts by value ("null" and absent are equal).
+func sameJSON(a, b string) bool {
+	if a == b {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return bytes.Equal(xb, yb)
+}
+
+// SetFields returns a copy of p with the given leaves (path → JSON text,
+// "null" to remove) set. Rows of a list left with no fields are dropped
+// from the end of the list.
+func SetFields(p *Project, sets map[string]string) (*Project, error) {
+	flat, err := Flatten(p)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range sets {
+		if v == "null" {
+			delete(flat, k)
+		} else {
+			flat[k] = v
+		}
+	}
+	tree, err := unflatten(flat)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(tree)
+	if err != nil {
+		return nil, fmt.Errorf("set fields: %w", err)
+	}
+	var out Project
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("set fields: %w", err)
+	}
+	return &out, nil
+}
+
+// segment is one step of a field path: a key or a list index.
+type segment struct {
+	key   string
+	index int // -1 for a key
+}
+
+// parsePath splits "registration.systems[1].vendor" into segments.
+func parsePath(path string) ([]segment, error) {
+	var out []segment
+	for _, part := range strings.Split(path, ".") {
+		key, rest, _ := strings.Cut(part, "[")
+		if key == "" {
+			return nil, fmt.Errorf("field path %q: empty key", path)
+		}
+		out = append(out, segment{key: key, index: -1})
+		for rest != "" {
+			num, after, ok := strings.Cut(rest, "]")
+			n, err := strconv.Atoi(num)
+			if !ok || err != nil || n < 0 || n > 10000 {
+				return nil, fmt.Errorf("field path %q: bad index", path)
+			}
+			out = append(out, segment{index: n})
+			rest = strings.TrimPrefix(after, "[")
+			if after != "" && !strings.HasPrefix(after, "[") {
+				return nil, fmt.Errorf("field path %q: bad index", path)
+			}
+		}
+	}
+	return out, nil
+}
+
+// unflatten rebuilds a JSON tree from its leaves.
+func unflatten(flat map[string]string) (any, error) {
+	root := map[string]any{}
+	keys := make([]string, 0, len(flat))
+	for k := range flat {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var v any
+		dec := json.NewDecoder(strings.NewReader(flat[k]))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("field %s: %w", k, err)
+		}
+		segs, err := parsePath(k)
+		if err != nil {
+			return nil, err
+		}
+		if err := put(root, segs, v); err != nil {
+			return nil, fmt.Errorf("field %s: %w", k, err)
+		}
+	}
+	return compact(root), nil
+}
+
+// put places v at segs under node (a map), creating maps and lists.
+func put(node map[string]any, segs []segment, v any) error {
+	key := segs[0].key
+	if len(segs) == 1 {
+		node[key] = v
+		return nil
+	}
+	rest := segs[1:]
+	if rest[0].index >= 0 {
+		list, _ := node[key].([]any)
+		var err error
+		list, err = putIndex(list, rest, v)
+		node[key] = list
+		return err
+	}
+	child, ok := node[key].(map[string]any)
+	if !ok {
+		child = map[string]any{}
+		node[key] = child
+	}
+	return put(child, rest, v)
+}
+
+func putIndex(list []any, segs []segment, v any) ([]any, error) {
+	i := segs[0].index
+	for len(list) <= i {
+		list = append(list, nil)
+	}
+	if len(segs) == 1 {
+		list[i] = v
+		return list, nil
+	}
+	rest := segs[1:]
+	if rest[0].index >= 0 {
+		inner, _ := list[i].([]any)
+		inner, err := putIndex(inner, rest, v)
+		list[i] = inner
+		return list, err
+	}
+	child, ok := list[i].(map[string]any)
+	if !ok {
+		child = map[string]any{}
+		list[i] = child
+	}
+	return list, put(child, rest, v)
+}
+
+// compact drops rows with no fields at all from the end of lists (a row
+// deleted by a change) and turns holes into empty rows.
+func compact(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			x[k] = compact(c)
+		}
+		return x
+	case []any:
+		for i, c := range x {
+			if c == nil {
+				c = map[string]any{}
+			}
+			x[i] = compact(c)
+		}
+		for len(x) > 0 {
+			if m, ok := x[len(x)-1].(map[string]any); ok && len(m) == 0 {
+				x = x[:len(x)-1]
+				continue
+			}
+			break
+		}
+		return x
+	}
+	return v
+}
