@@ -39,8 +39,14 @@ func (c Completeness) Ratio() float64 {
 	return float64(c.Filled) / float64(c.Total)
 }
 
-// Percent is the ratio as a whole percentage, rounded down.
-func (c Completeness) Percent() int { return c.Filled * 100 / max(c.Total, 1) }
+// Percent is the ratio as a whole percentage, rounded down (100 when
+// nothing is required, as Ratio says).
+func (c Completeness) Percent() int {
+	if c.Total == 0 {
+		return 100
+	}
+	return c.Filled * 100 / c.Total
+}
 
 // Score returns the registration's completeness.
 func Score(r *Registration, org *Org) Completeness {
@@ -155,7 +161,8 @@ func (c *checker) yesNo(path string, y YesNo, zh, en string) bool {
 
 var (
 	emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 \-()]{5,22}[0-9]$`)
+	// A phone may start with an area code in brackets: (0731) 8888-9999.
+	phoneRE = regexp.MustCompile(`^(\+|\()?[0-9][0-9 \-()]{5,22}[0-9]$`)
 )
 
 // ValidContact reports whether s is a phone number or an e-mail address.
