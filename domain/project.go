@@ -149,7 +149,11 @@ func (p *Project) Stage() Stage {
 			return StageContract
 		}
 		return StageHandover
-	case StatusHandedOver, StatusContractConfirmed, StatusClosed, StatusInitiated:
+	case StatusClosed:
+		// An upgrade without a new contract ends where the PM answered;
+		// it never reaches 立项.
+		return StageContract
+	case StatusHandedOver, StatusContractConfirmed, StatusInitiated:
 		return StageInitiation
 	}
 	return StageRegistration

@@ -231,7 +231,7 @@ func (p *Project) Allowed(actor User, org *Org) []Action {
 // WaitsFor reports whether the project waits for actor's decision (the
 // approvals inbox, "waiting for me").
 func (p *Project) WaitsFor(actor User) bool {
-	if p.Status != StatusSubmitted || p.Deleted {
+	if p.Status != StatusSubmitted || p.Deleted || actor.Disabled {
 		return false
 	}
 	step, ok := p.Approval.Waiting()
