@@ -1,0 +1,270 @@
+// Package cli is the command line of the desktop binary lixiang (立项通):
+// the verbs an administrator runs instead of opening the window, such as
+// checking a file of PMIS records before importing it.
+//
+//	lixiang validate FILE [--org ORGFILE]
+//	lixiang help [VERB]
+//
+// main dispatches here before it opens the window:
+//
+//	if len(os.Args) > 1 && cli.IsVerb(os.Args[1]) {
+//		os.Exit(cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+//	}
+//
+// Every message is Chinese first, with the English after it. The package
+// imports nothing of Fyne, so it runs on a machine without a display.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Program is the binary's name as messages show it.
+const Program = "lixiang"
+
+// Exit statuses of Run.
+const (
+	ExitOK      = 0 // 成功；被检查的文件有效（可以有提示） (success; the file is valid, warnings allowed)
+	ExitInvalid = 1 // 被检查的文件无效 (the file is invalid)
+	ExitUsage   = 2 // 用法错误、文件无法读取或命令尚未实现 (usage error, unreadable input, or not implemented yet)
+)
+
+// env is what a verb reads from and writes to.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer // the verb's result: reports, exported data
+	stderr io.Writer // usage, flag errors and messages about the command itself
+}
+
+// verb is one command: its name, its synopsis and what it does (Chinese and
+// English), and the function that runs it with the arguments after its name.
+type verb struct {
+	name     string
+	synopsis string
+	zh, en   string
+	run      runFunc
+}
+
+// runFunc runs verb v with the arguments after its name and returns the
+// exit status.
+type runFunc func(ctx context.Context, e *env, v verb, args []string) int
+
+// verbs is the dispatch table, in the order help lists them.
+//
+// Extension points: import, export and sync will work on the local store
+// (lixiang/domain/sqlite). To implement one, write its run function in a
+// file of its own (import.go: func runImport(ctx, e, v, args) int), build its
+// flags with newFlagSet and parseArgs as runValidate does, and replace
+// notYet below with it. Nothing else in this file needs to change.
+var verbs = []verb{
+	{
+		name:     "validate",
+		synopsis: "validate FILE [--org ORGFILE]",
+		zh:       "检查交换文件（lixiang.projects/v1）中的每个项目，FILE 为 - 时读标准输入",
+		en:       "check every project of an interchange file; FILE - reads standard input",
+		run:      runValidate,
+	},
+	{
+		// TODO(import): decode with domain.DecodeDocument, refuse the file
+		// when Document.Check reports errors, then save each project into
+		// the local store and journal it as an import.
+		name:     "import",
+		synopsis: "import FILE",
+		zh:       "把交换文件中的项目导入本地库（尚未实现）",
+		en:       "import the projects of an interchange file into the local store (not implemented yet)",
+		run:      notYet,
+	},
+	{
+		// TODO(export): read PROJECT (id or registration number) or every
+		// project (--all) from the local store and write them with
+		// domain.EncodeDocument to the file given by -o (- for stdout).
+		name:     "export",
+		synopsis: "export PROJECT|--all -o FILE",
+		zh:       "把本地库中的一个或全部项目导出为交换文件（尚未实现）",
+		en:       "export one project or all of them from the local store to an interchange file (not implemented yet)",
+		run:      notYet,
+	},
+	{
+		// TODO(sync): push the local outbox to the server and pull its
+		// changes, reporting conflicts kept for a person to resolve.
+		name:     "sync",
+		synopsis: "sync",
+		zh:       "与服务器同步本地库（尚未实现）",
+		en:       "synchronise the local store with the server (not implemented yet)",
+		run:      notYet,
+	},
+}
+
+// helpNames are the words that ask for help.
+var helpNames = []string{"help", "-h", "-help", "--help"}
+
+// lookup returns the verb with the given name.
+func lookup(name string) (verb, bool) {
+	i := slices.IndexFunc(verbs, func(v verb) bool { return v.name == name })
+	if i < 0 {
+		return verb{}, false
+	}
+	return verbs[i], true
+}
+
+// IsVerb reports whether name (the first argument after the program name)
+// is a command-line verb or a request for help, so main runs Run instead of
+// opening the window.
+func IsVerb(name string) bool {
+	_, ok := lookup(name)
+	return ok || slices.Contains(helpNames, name)
+}
+
+// Run runs the verb named by args[0] with the rest of args (the program
+// name excluded) and returns the exit status: ExitOK, ExitInvalid or
+// ExitUsage.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "缺少命令 (missing the verb)")
+		printHelp(stderr)
+		return ExitUsage
+	}
+	name, rest := args[0], args[1:]
+	if slices.Contains(helpNames, name) {
+		return runHelp(ctx, e, rest)
+	}
+	v, ok := lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "未知命令“%[1]s”，运行 %[2]s help 查看可用的命令 (unknown verb %[1]q: run %[2]s help to list the verbs)\n", name, Program)
+		return ExitUsage
+	}
+	return v.run(ctx, e, v, rest)
+}
+
+// runHelp prints the list of verbs, or one verb's usage, to stdout.
+func runHelp(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		printHelp(e.stdout)
+		return ExitOK
+	}
+	v, ok := lookup(args[0])
+	if !ok {
+		fmt.Fprintf(e.stderr, "未知命令“%[1]s”，运行 %[2]s help 查看可用的命令 (unknown verb %[1]q: run %[2]s help to list the verbs)\n", args[0], Program)
+		return ExitUsage
+	}
+	// A verb prints its usage, flags included, when asked with -h; here it
+	// goes to stdout because help was asked for.
+	return v.run(ctx, &env{stdin: e.stdin, stdout: e.stdout, stderr: e.stdout}, v, []string{"-h"})
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintf(w, "立项通命令行 (Lixiang command line)\n\n")
+	fmt.Fprintf(w, "用法 (usage): %s VERB [参数 / arguments]\n", Program)
+	fmt.Fprintf(w, "不带命令运行时打开桌面窗口。(Without a verb, %s opens the desktop window.)\n\n", Program)
+	fmt.Fprintf(w, "命令 (verbs):\n")
+	width := len("help [VERB]")
+	for _, v := range verbs {
+		width = max(width, len(v.synopsis))
+	}
+	for _, v := range verbs {
+		fmt.Fprintf(w, "  %-*s  %s\n  %-*s  %s\n", width, v.synopsis, v.zh, width, "", v.en)
+	}
+	fmt.Fprintf(w, "  %-*s  %s\n  %-*s  %s\n\n", width, "help [VERB]", "显示帮助，或某个命令的用法", width, "", "show this help, or the usage of one verb")
+	fmt.Fprintf(w, "退出状态 (exit status): 0 有效 (valid) · 1 无效 (invalid) · 2 用法错误 (usage error)\n")
+	fmt.Fprintf(w, "交换格式见 docs/interchange.md，组织目录见 docs/org-format.md\n")
+	fmt.Fprintf(w, "(the interchange format is described in docs/interchange.md, the organisation file in docs/org-format.md)\n")
+}
+
+// newFlagSet makes the flag set of a verb. Errors are returned, not fatal;
+// the flag package's own English-only messages are silenced, and
+// flagError reports them Chinese first, with the usage.
+func newFlagSet(v verb) *flag.FlagSet {
+	fs := flag.NewFlagSet(v.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// printUsage writes a verb's usage, with its options when it has any.
+func printUsage(w io.Writer, v verb, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "用法 (usage): %s %s\n  %s\n  %s\n", Program, v.synopsis, v.zh, v.en)
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintf(w, "选项 (options):\n")
+		out := fs.Output()
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(out)
+	}
+}
+
+// parseArgs parses flags wherever they stand among the arguments, so both
+// "validate FILE --org ORG" and "validate --org ORG FILE" work, and returns
+// the positional arguments. Everything after "--" is positional; "-" is a
+// positional argument (standard input).
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// flagError reports a parse error and returns the exit status: for -h the
+// usage and ExitOK, otherwise the mistake, the usage and ExitUsage.
+func flagError(e *env, v verb, fs *flag.FlagSet, err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		printUsage(e.stderr, v, fs)
+		return ExitOK
+	}
+	fmt.Fprintf(e.stderr, "选项有误 (bad option): %v\n", err)
+	printUsage(e.stderr, v, fs)
+	return ExitUsage
+}
+
+// usageError reports a mistake in the command line, says what to do, and
+// returns ExitUsage.
+func usageError(e *env, v verb, zh, en string) int {
+	fmt.Fprintf(e.stderr, "%s (%s)\n", zh, en)
+	fmt.Fprintf(e.stderr, "用法 (usage): %s %s — 运行 %s help %s 查看说明 (run %s help %s for details)\n",
+		Program, v.synopsis, Program, v.name, Program, v.name)
+	return ExitUsage
+}
+
+// notYet is the run function of a verb that is planned but not written:
+// it shows its usage when asked and otherwise says it is not implemented.
+func notYet(_ context.Context, e *env, v verb, args []string) int {
+	if slices.ContainsFunc(args, func(a string) bool { return slices.Contains(helpNames[1:], a) }) {
+		printUsage(e.stderr, v, newFlagSet(v))
+		return ExitOK
+	}
+	fmt.Fprintf(e.stderr, "%s %s：尚未实现 / not implemented yet\n", Program, v.name)
+	fmt.Fprintf(e.stderr, "此版本只能检查交换文件：%s validate FILE (this version can only check interchange files)\n", Program)
+	return ExitUsage
+}
+
+// plural writes n followed by an English noun, pluralised.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// oneLine folds a message onto one line, so each problem stays one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
