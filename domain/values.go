@@ -96,9 +96,13 @@ func (m Money) Valid() bool {
 // Blank reports whether nothing was typed.
 func (m Money) Blank() bool { return strings.TrimSpace(string(m)) == "" }
 
+// moneyNumberRE is an amount that is also a JSON number: no leading zeros
+// ("00012" is a valid amount but not valid JSON, so it stays a string).
+var moneyNumberRE = regexp.MustCompile(`^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$`)
+
 func (m Money) MarshalJSON() ([]byte, error) {
 	s := strings.TrimSpace(string(m))
-	if moneyRE.MatchString(s) && m.Valid() {
+	if moneyNumberRE.MatchString(s) && m.Valid() {
 		return []byte(s), nil
 	}
 	return json.Marshal(string(m))
