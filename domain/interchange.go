@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // InterchangeFormat names the version of the JSON interchange format
@@ -38,16 +41,21 @@ func EncodeDocument(projects []Project, now time.Time) ([]byte, error) {
 }
 
 // DecodeDocument reads an interchange document strictly: unknown fields,
-// trailing data and a wrong format name are errors that say where.
+// values of the wrong type, trailing data and a wrong format name are errors
+// that say where (field path, line and column).
 func DecodeDocument(data []byte) (*Document, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var doc Document
 	if err := dec.Decode(&doc); err != nil {
-		return nil, Errorf(EINVALID, "文件不是有效的立项通交换格式：%s", "not a valid interchange document: %s", describeJSONError(data, err))
+		zh, en := describeJSONError(data, err)
+		return nil, &Error{Code: EINVALID, Message: "文件不是有效的立项通交换格式：" + zh, English: "not a valid interchange document: " + en}
 	}
+	end := skipSpace(data, dec.InputOffset())
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, Errorf(EINVALID, "文件在 JSON 结束后还有多余内容", "trailing data after the JSON document")
+		zh, en := position(data, end)
+		return nil, &Error{Code: EINVALID, Message: "文件在 JSON 结束后还有多余内容（" + zh + "）",
+			English: "trailing data after the JSON document (" + en + ")"}
 	}
 	if doc.Format != InterchangeFormat {
 		return nil, Errorf(EINVALID, "format 字段应为“%[1]s”（现为“%[2]s”）", "format must be %[1]q (got %[2]q)", InterchangeFormat, doc.Format)
@@ -55,31 +63,222 @@ func DecodeDocument(data []byte) (*Document, error) {
 	return &doc, nil
 }
 
-// describeJSONError adds the line and column to a JSON decoding error.
-func describeJSONError(data []byte, err error) string {
-	var off int64 = -1
+// describeJSONError says what is wrong and where, in Chinese and English.
+// encoding/json reports no position for unknown fields and a position
+// relative to the value for errors of custom types, so everything but a
+// syntax error is located by walking the document against its Go type.
+func describeJSONError(data []byte, err error) (zh, en string) {
 	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-		if te.Field != "" {
-			return fmt.Sprintf("字段 %s 的类型不对（应为 %s）at %s", te.Field, te.Type, position(data, off))
-		}
+		pz, pe := position(data, se.Offset-1)
+		return fmt.Sprintf("JSON 语法错误：%v（%s）", err, pz), fmt.Sprintf("JSON syntax error: %v (%s)", err, pe)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		pz, pe := position(data, int64(len(data)))
+		return "文件在 JSON 结束前就结束了（" + pz + "）", "the file ends inside the JSON document (" + pe + ")"
+	case errors.Is(err, io.EOF):
+		return "文件为空", "the file is empty"
 	}
-	if off >= 0 {
-		return err.Error() + " at " + position(data, off)
+	w := &shapeWalker{dec: json.NewDecoder(bytes.NewReader(data)), data: data}
+	w.dec.UseNumber()
+	if m, ok := w.walk(reflect.TypeFor[Document](), ""); ok {
+		pz, pe := position(data, m.off)
+		return fmt.Sprintf("%s %s（%s）", m.path, m.zh, pz), fmt.Sprintf("%s at %s (%s)", m.en, m.path, pe)
 	}
-	return err.Error()
+	return err.Error(), err.Error()
 }
 
-func position(data []byte, off int64) string {
-	off = min(off, int64(len(data)))
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
-	return fmt.Sprintf("line %d, column %d", line, col)
+// position is the line and column (in characters, from 1) of the byte at
+// off, in Chinese and English.
+func position(data []byte, off int64) (zh, en string) {
+	off = max(0, min(off, int64(len(data))))
+	before := data[:off]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	return fmt.Sprintf("第 %d 行第 %d 列", line, col), fmt.Sprintf("line %d, column %d", line, col)
+}
+
+func skipSpace(data []byte, off int64) int64 {
+	for off < int64(len(data)) && strings.IndexByte(" \t\r\n:,", data[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// mismatch is the first place where a JSON document does not fit its type.
+type mismatch struct {
+	path   string
+	off    int64
+	zh, en string
+}
+
+// shapeWalker reads a JSON document token by token alongside a Go type, the
+// way encoding/json would decode it, to find where they first disagree.
+type shapeWalker struct {
+	dec  *json.Decoder
+	data []byte
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// walk reads one value that should decode into t.
+func (w *shapeWalker) walk(t reflect.Type, path string) (mismatch, bool) {
+	off := skipSpace(w.data, w.dec.InputOffset())
+	bad := func(zh, en string) (mismatch, bool) {
+		return mismatch{path: path, off: off, zh: zh, en: en}, true
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		var raw json.RawMessage
+		if err := w.dec.Decode(&raw); err != nil {
+			return bad("无法读取："+err.Error(), "unreadable: "+err.Error())
+		}
+		if err := reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(raw); err != nil {
+			return bad("的值不正确："+err.Error(), "invalid value: "+err.Error())
+		}
+		return mismatch{}, false
+	}
+	tok, err := w.dec.Token()
+	if err != nil {
+		return bad("无法读取："+err.Error(), "unreadable: "+err.Error())
+	}
+	if tok == nil {
+		return mismatch{}, false // null leaves any value as it is
+	}
+	want := func(zh, en string) (mismatch, bool) {
+		return bad("的类型不对（应为"+zh+"）", "wrong type (want "+en+")")
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		if tok != json.Delim('{') {
+			return want("对象", "an object")
+		}
+		for w.dec.More() {
+			koff := skipSpace(w.data, w.dec.InputOffset())
+			kt, err := w.dec.Token()
+			key, _ := kt.(string)
+			if err != nil {
+				return mismatch{path: path, off: koff, zh: "无法读取：" + err.Error(), en: "unreadable: " + err.Error()}, true
+			}
+			elem := t
+			if t.Kind() == reflect.Map {
+				elem = t.Elem()
+			} else if f, ok := jsonField(t, key); ok {
+				elem = f.Type
+			} else {
+				return mismatch{path: joinPath(path, key), off: koff, zh: "是未知字段", en: fmt.Sprintf("unknown field %q", key)}, true
+			}
+			if m, bad := w.walk(elem, joinPath(path, key)); bad {
+				return m, true
+			}
+		}
+		_, _ = w.dec.Token()
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			if _, ok := tok.(string); !ok {
+				return want("base64 文本", "base64 text")
+			}
+			break
+		}
+		if tok != json.Delim('[') {
+			return want("数组", "an array")
+		}
+		for i := 0; w.dec.More(); i++ {
+			if m, bad := w.walk(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); bad {
+				return m, true
+			}
+		}
+		_, _ = w.dec.Token()
+	case reflect.Interface:
+		if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
+			for depth := 1; depth > 0; {
+				tok, err := w.dec.Token()
+				if err != nil {
+					return bad("无法读取："+err.Error(), "unreadable: "+err.Error())
+				}
+				if d, ok := tok.(json.Delim); ok {
+					if d == '{' || d == '[' {
+						depth++
+					} else {
+						depth--
+					}
+				}
+			}
+		}
+	case reflect.String:
+		if _, ok := tok.(string); !ok {
+			return want("文本", "text")
+		}
+	case reflect.Bool:
+		if _, ok := tok.(bool); !ok {
+			return want("true 或 false", "true or false")
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if n, ok := tok.(json.Number); !ok {
+			return want("整数", "a whole number")
+		} else if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
+			return want("范围内的整数", "a whole number in range")
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n, ok := tok.(json.Number); !ok {
+			return want("整数", "a whole number")
+		} else if _, err := strconv.ParseUint(string(n), 10, t.Bits()); err != nil {
+			return want("范围内的非负整数", "a whole number ≥ 0 in range")
+		}
+	case reflect.Float32, reflect.Float64:
+		if n, ok := tok.(json.Number); !ok {
+			return want("数字", "a number")
+		} else if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
+			return want("范围内的数字", "a number in range")
+		}
+	default:
+		return want(t.String(), t.String())
+	}
+	return mismatch{}, false
+}
+
+// jsonField finds the field of struct type t that encoding/json decodes key
+// into; names compare case-insensitively, as encoding/json does.
+func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if sf, ok := jsonField(ft, key); ok {
+					return sf, true
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if strings.EqualFold(name, key) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
