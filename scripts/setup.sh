@@ -27,7 +27,9 @@ lixiang_setup_packages() {
 
 	local missing=() p
 	for p in "${lixiang_packages[@]}"; do
-		if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed$'; then
+		# No pipe into grep -q here: with pipefail, grep quitting early makes
+		# dpkg die of SIGPIPE and an installed package looks missing.
+		if [[ $(dpkg -s "$p" 2>/dev/null) != *$'\nStatus: install ok installed\n'* ]]; then
 			missing+=("$p")
 		fi
 	done
