@@ -90,19 +90,31 @@ func checkSave(actorID string, p *domain.Project) error {
 // document and its indexed columns, one journal line per changed field, one
 // outbox change (kind edit) carrying the field changes, and the search
 // index. When nothing changed, nothing is written and the result is empty.
-// On success p.UpdatedAt is the clock's time of the save.
+//
+// A save edits content; it does not move the workflow. For a project
+// already stored, the fields that only Apply changes (status, approval
+// round, decisions, receiver, contract confirmation, deleted) and those the
+// server assigns or that never change (number, created_at) keep their
+// stored values, so a stale copy saved after a submission or a number
+// assignment cannot undo them. On success p holds those stored values and
+// p.UpdatedAt the clock's time of the save (when something changed).
 func (s *Store) SaveProject(ctx context.Context, actorID string, p *domain.Project) (SaveResult, error) {
 	if err := checkSave(actorID, p); err != nil {
 		return SaveResult{}, fmt.Errorf("save project: %w", err)
 	}
 	now := s.now().UTC()
 	var res SaveResult
+	var kept *domain.Project
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		old, version, err := loadIfAny(ctx, tx, p.ID)
 		if err != nil {
 			return err
 		}
 		next := *p
+		if old != nil {
+			keepWorkflow(&next, old)
+			kept = old
+		}
 		next.UpdatedAt = now
 		res, err = s.write(ctx, tx, writeArgs{actorID: actorID, at: now, old: old, new: &next,
 			kind: ChangeEdit, baseVersion: version})
@@ -111,10 +123,28 @@ func (s *Store) SaveProject(ctx context.Context, actorID string, p *domain.Proje
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("save project %s: %w", p.ID, err)
 	}
-	if res.ChangeID != "" {
+	if kept != nil {
+		keepWorkflow(p, kept)
+	}
+	switch {
+	case res.ChangeID != "":
 		p.UpdatedAt = now
+	case kept != nil:
+		p.UpdatedAt = kept.UpdatedAt
 	}
 	return res, nil
+}
+
+// keepWorkflow gives p the workflow and server fields of stored.
+func keepWorkflow(p, stored *domain.Project) {
+	p.Number = stored.Number
+	p.Status = stored.Status
+	p.CreatedAt = stored.CreatedAt
+	p.Approval = stored.Approval
+	p.Decisions = stored.Decisions
+	p.ReceiverID = stored.ReceiverID
+	p.NewContract = stored.NewContract
+	p.Deleted = stored.Deleted
 }
 
 // Apply carries out a workflow command on the stored project by actor, in

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,5 +244,89 @@ func TestJournalRecordsWhoChangedWhatFromWhatToWhat(t *testing.T) {
 	}
 	if _, err := s.db.ExecContext(ctx, "DELETE FROM journal"); err == nil {
 		t.Error("the journal could be deleted")
+	}
+}
+
+// The form a person has open is a copy; the project may be submitted, or
+// given its number by the server, before that copy is saved again.
+func TestAStaleCopyCannotUndoTheWorkflowOrTheServer(t *testing.T) {
+	s, clock, _ := openTest(t)
+	org := demoOrg(t)
+	ctx := t.Context()
+	p := saasDraft(t, s, org, clock.Now())
+	mustSave(t, s, "u-lina", p)
+	stale := *p // the open form
+
+	submitted := mustApply(t, s, org, p.ID, domain.Command{Action: domain.ActSubmit}, "u-lina")
+	if err := s.SetServerState(ctx, p.ID, "SS-2026-0007", 2); err != nil {
+		t.Fatal(err)
+	}
+	stale.Registration.Requirement = "网点业务电子合同签署，含移动端"
+	res := mustSave(t, s, "u-lina", &stale)
+
+	if len(res.Changes) != 1 || res.Changes[0].Path != "registration.requirement" {
+		t.Fatalf("stale save recorded %v, want only the requirement", res.Changes)
+	}
+	got, _ := s.Project(ctx, p.ID)
+	if got.Status != domain.StatusSubmitted || got.Number != "SS-2026-0007" ||
+		len(got.Decisions) != len(submitted.Decisions) || got.Approval == nil {
+		t.Fatalf("stale save undid the workflow: status %s, number %q, %d decisions", got.Status, got.Number, len(got.Decisions))
+	}
+	sameProject(t, &stale, got) // the copy now holds what is stored
+
+	// Saving the same copy again, nothing typed since, is a no-op.
+	if res := mustSave(t, s, "u-lina", &stale); res.ChangeID != "" {
+		t.Errorf("second save of the same copy recorded %v", res.Changes)
+	}
+}
+
+func TestSavesFromManyGoroutinesAndTwoProcessesAllLand(t *testing.T) {
+	s, clock, path := openTest(t)
+	org := demoOrg(t)
+	ctx := t.Context()
+	other, err := Open(ctx, path, WithClock(clock.Now)) // e.g. `lixiang import` while the app runs
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	const workers, each = 6, 15
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			store := s
+			if w%2 == 1 {
+				store = other
+			}
+			for i := range each {
+				p := domain.NewProject(newID(t), domain.KindSaaS, user(t, org, "u-lina"), clock.Now())
+				p.Registration.Customer.ShortName = "并发" + strconv.Itoa(w) + "-" + strconv.Itoa(i)
+				if _, err := store.SaveProject(ctx, "u-lina", p); err != nil {
+					errs <- err
+					return
+				}
+				p.Registration.Requirement = "改"
+				if _, err := store.SaveProject(ctx, "u-lina", p); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := store.Search(ctx, "并发", Filter{Limit: 5}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, s, "SELECT count(*) FROM projects"); n != workers*each {
+		t.Errorf("%d projects, want %d", n, workers*each)
+	}
+	if n, _ := other.PendingCount(ctx); n != 2*workers*each {
+		t.Errorf("%d pending changes, want %d", n, 2*workers*each)
 	}
 }
