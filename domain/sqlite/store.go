@@ -71,11 +71,11 @@ func newUUIDv7() (string, error) {
 	return id.String(), nil
 }
 
-// DSN is the data source name the store opens path with: WAL, a busy
+// dsn is the data source name the store opens path with: WAL, a busy
 // timeout, foreign keys, synchronous=FULL (a committed save survives a power
 // cut) and immediate write transactions. The path is written as an SQLite
 // URI, so characters such as ? # % in it are escaped.
-func DSN(path string) (string, error) {
+func dsn(path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", fmt.Errorf("database path %q: %w", path, err)
@@ -100,11 +100,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	dsn, err := DSN(path)
+	dataSource, err := dsn(path)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", dataSource)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
