@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -461,5 +463,25 @@ func TestSaveRefusesWhatItCannotRecord(t *testing.T) {
 	}
 	if _, err := s.Project(t.Context(), p.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("Project(unsaved) = %v, want not_found", err)
+	}
+}
+
+func TestChangeIDsComeFromTheInjectedGenerator(t *testing.T) {
+	n := 0
+	s, clock, _ := openTest(t, WithIDs(func() (string, error) {
+		n++
+		return fmt.Sprintf("00000000-0000-7000-8000-%012d", n), nil
+	}))
+	org := demoOrg(t)
+	p := localDraft(t, s, org, clock.Now())
+	if res := mustSave(t, s, "u-zhangwei", p); res.ChangeID != "00000000-0000-7000-8000-000000000001" {
+		t.Errorf("change id = %s", res.ChangeID)
+	}
+	failing, _, _ := openTest(t, WithIDs(func() (string, error) { return "", errors.New("no entropy") }))
+	if _, err := failing.SaveProject(t.Context(), "u-zhangwei", p); err == nil {
+		t.Error("a save without a change id succeeded")
+	}
+	if _, err := failing.Project(t.Context(), p.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("a failed save left the project behind: %v", err)
 	}
 }
