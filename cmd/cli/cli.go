@@ -3,6 +3,8 @@
 // checking a file of PMIS records before importing it.
 //
 //	lixiang validate FILE [--org ORGFILE]
+//	lixiang import FILE [--as LOGIN] [--data DIR]
+//	lixiang export PROJECT...|--all [-o FILE] [--data DIR]
 //	lixiang help [VERB]
 //
 // main dispatches here before it opens the window:
@@ -57,11 +59,9 @@ type runFunc func(ctx context.Context, e *env, v verb, args []string) int
 
 // verbs is the dispatch table, in the order help lists them.
 //
-// Extension points: import, export and sync will work on the local store
-// (lixiang/domain/sqlite). To implement one, write its run function in a
-// file of its own (import.go: func runImport(ctx, e, v, args) int), build its
-// flags with newFlagSet and parseArgs as runValidate does, and replace
-// notYet below with it. Nothing else in this file needs to change.
+// Each verb's run function lives in a file of its own (validate.go,
+// import.go, export.go); sync is planned and answers notYet until the sync
+// engine exists.
 var verbs = []verb{
 	{
 		name:     "validate",
@@ -71,24 +71,18 @@ var verbs = []verb{
 		run:      runValidate,
 	},
 	{
-		// TODO(import): decode with domain.DecodeDocument, refuse the file
-		// when Document.Check reports errors, then save each project into
-		// the local store and journal it as an import.
 		name:     "import",
-		synopsis: "import FILE",
-		zh:       "把交换文件中的项目导入本地库（尚未实现）",
-		en:       "import the projects of an interchange file into the local store (not implemented yet)",
-		run:      notYet,
+		synopsis: "import FILE [--as LOGIN] [--data DIR]",
+		zh:       "检查交换文件并把其中的项目导入本地库（有错误则不导入任何项目）",
+		en:       "check an interchange file and import its projects into the local store (nothing is imported if it has errors)",
+		run:      runImport,
 	},
 	{
-		// TODO(export): read PROJECT (id or registration number) or every
-		// project (--all) from the local store and write them with
-		// domain.EncodeDocument to the file given by -o (- for stdout).
 		name:     "export",
-		synopsis: "export PROJECT|--all -o FILE",
-		zh:       "把本地库中的一个或全部项目导出为交换文件（尚未实现）",
-		en:       "export one project or all of them from the local store to an interchange file (not implemented yet)",
-		run:      notYet,
+		synopsis: "export PROJECT...|--all [-o FILE] [--data DIR]",
+		zh:       "把本地库中的项目（ID 或登记号）或全部项目导出为交换文件",
+		en:       "export projects (by id or registration number) or all of them from the local store as an interchange file",
+		run:      runExport,
 	},
 	{
 		// TODO(sync): push the local outbox to the server and pull its

@@ -343,8 +343,6 @@ func TestUsageErrors(t *testing.T) {
 		{"option without value", []string{"validate", sample, "--org"}, []string{"选项有误", "needs an argument"}},
 		{"missing org file", []string{"validate", "--org", missing, sample}, []string{"找不到文件", "no such file"}},
 		{"bad org file", []string{"validate", "--org", badOrg, sample}, []string{"组织目录文件", "有误", "regions[0].special_leader", "docs/org-format.md"}},
-		{"import not yet", []string{"import", sample}, []string{"尚未实现", "not implemented yet"}},
-		{"export not yet", []string{"export", "--all", "-o", "out.json"}, []string{"尚未实现", "not implemented yet"}},
 		{"sync not yet", []string{"sync"}, []string{"尚未实现", "not implemented yet"}},
 		{"help for an unknown verb", []string{"help", "frobnicate"}, []string{"未知命令"}},
 	}
@@ -372,11 +370,12 @@ func TestHelp(t *testing.T) {
 		stdout bool // help asked for goes to stdout; -h of a verb to stderr
 		want   []string
 	}{
-		{[]string{"help"}, true, []string{"validate FILE [--org ORGFILE]", "import FILE", "export PROJECT|--all -o FILE", "sync", "docs/interchange.md"}},
+		{[]string{"help"}, true, []string{"validate FILE [--org ORGFILE]", "import FILE", "export PROJECT...|--all", "sync", "docs/interchange.md"}},
 		{[]string{"--help"}, true, []string{"validate FILE"}},
 		{[]string{"-h"}, true, []string{"validate FILE"}},
 		{[]string{"help", "validate"}, true, []string{"lixiang validate FILE", "-org ORGFILE", "标准输入"}},
-		{[]string{"help", "export"}, true, []string{"lixiang export PROJECT|--all -o FILE", "尚未实现"}},
+		{[]string{"help", "export"}, true, []string{"lixiang export PROJECT...|--all", "-o FILE", "-data DIR"}},
+		{[]string{"help", "import"}, true, []string{"lixiang import FILE", "-as LOGIN"}},
 		{[]string{"validate", "-h"}, false, []string{"lixiang validate FILE", "-org ORGFILE"}},
 		{[]string{"sync", "--help"}, false, []string{"lixiang sync"}},
 	}
