@@ -64,7 +64,7 @@ func TestHandoverParticipants(t *testing.T) {
 }
 
 // receivedProject runs a valid registration of kind k to the receiver.
-func receivedProject(t *testing.T, org *domain.Org, r domain.Registration, receiver string) *domain.Project {
+func receivedProject(t testing.TB, org *domain.Org, r domain.Registration, receiver string) *domain.Project {
 	t.Helper()
 	p := newProject(t, org, r.SalesID, r)
 	do(t, p, org, submit(r.SalesID))

@@ -231,7 +231,11 @@ func (p *Project) DefaultSVNPath(org *Org, in *Initiation, parent *Project, now 
 	if !p.CreatedAt.IsZero() {
 		year = p.CreatedAt.Year()
 	}
-	return SVNPath(org.SVNTemplate, SVNVars{Root: region.SVNRoot, Year: year, Number: p.Number,
+	template := ""
+	if org != nil {
+		template = org.SVNTemplate
+	}
+	return SVNPath(template, SVNVars{Root: region.SVNRoot, Year: year, Number: p.Number,
 		Name: in.Name(r.Customer.FullName), Short: r.Customer.ShortName}, parentPath)
 }
 

@@ -13,7 +13,7 @@ import (
 
 // initiatedLocal runs a local project with special approval through every
 // stage to 已立项.
-func initiatedLocal(t *testing.T, org *domain.Org) *domain.Project {
+func initiatedLocal(t testing.TB, org *domain.Org) *domain.Project {
 	t.Helper()
 	r := validLocal()
 	r.Contract.Signed = domain.No
@@ -29,7 +29,7 @@ func initiatedLocal(t *testing.T, org *domain.Org) *domain.Project {
 }
 
 // sampleProjects is one project in each typical state.
-func sampleProjects(t *testing.T, org *domain.Org) []domain.Project {
+func sampleProjects(t testing.TB, org *domain.Org) []domain.Project {
 	t.Helper()
 	initiated := initiatedLocal(t, org)
 	draft := newProject(t, org, salesNorth, validSaaS())

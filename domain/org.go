@@ -119,8 +119,14 @@ func Names(opts []Option) []string {
 	return out
 }
 
+// The lookups below treat a nil *Org as an empty directory (a client that
+// has not synced one yet), as Validate and NewHandover do.
+
 // User returns the user with the given ID.
 func (o *Org) User(id string) (User, bool) {
+	if o == nil {
+		return User{}, false
+	}
 	for _, u := range o.Users {
 		if u.ID == id {
 			return u, true
@@ -131,6 +137,9 @@ func (o *Org) User(id string) (User, bool) {
 
 // UserByLogin returns the user with the given login name.
 func (o *Org) UserByLogin(login string) (User, bool) {
+	if o == nil {
+		return User{}, false
+	}
 	for _, u := range o.Users {
 		if u.Login == login {
 			return u, true
@@ -149,6 +158,9 @@ func (o *Org) UserName(id string) string {
 
 // Region returns the region with the given code.
 func (o *Org) Region(code string) (Region, bool) {
+	if o == nil {
+		return Region{}, false
+	}
 	for _, r := range o.Regions {
 		if r.Code == code {
 			return r, true
@@ -159,6 +171,9 @@ func (o *Org) Region(code string) (Region, bool) {
 
 // GroupByName returns the group with the given name.
 func (o *Org) GroupByName(name string) (Group, bool) {
+	if o == nil {
+		return Group{}, false
+	}
 	for _, g := range o.Groups {
 		if g.Name == name {
 			return g, true
@@ -170,6 +185,9 @@ func (o *Org) GroupByName(name string) (Group, bool) {
 // UsersWith returns the enabled users holding role r, in directory order.
 func (o *Org) UsersWith(r Role) []User {
 	var out []User
+	if o == nil {
+		return nil
+	}
 	for _, u := range o.Users {
 		if !u.Disabled && u.Has(r) {
 			out = append(out, u)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"lixiang/assets"
@@ -146,4 +147,38 @@ func TestParseOrg(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestNilOrgIsAnEmptyDirectory: before a client has synced a directory, the
+// lookups find nobody and the functions that use them answer instead of
+// panicking: a special approval cannot be routed, the pre-fills leave names
+// empty (SPEC §5: the directory is configuration synced from the server).
+func TestNilOrgIsAnEmptyDirectory(t *testing.T) {
+	var org *domain.Org
+	if _, ok := org.User(salesNorth); ok {
+		t.Error("User on nil")
+	}
+	if _, ok := org.UserByLogin("zhangwei"); ok {
+		t.Error("UserByLogin on nil")
+	}
+	if _, ok := org.Region("north"); ok {
+		t.Error("Region on nil")
+	}
+	if _, ok := org.GroupByName(domain.GroupProcessApproval); ok {
+		t.Error("GroupByName on nil")
+	}
+	if org.UsersWith(domain.RolePM) != nil || org.UserName(salesNorth) != salesNorth {
+		t.Error("UsersWith/UserName on nil")
+	}
+	r := validSaaS()
+	r.Contract.Signed = domain.No
+	if _, _, err := domain.Chain(&r, nil); domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("routing a special approval without a directory: %v", err)
+	}
+	demo := demoOrg(t)
+	p := receivedProject(t, demo, validLocal(), pmSouth)
+	in := domain.NewInitiation(p, nil, who(t, demo, pmSouth), nil, t0)
+	if in.Overview.Sales != salesSouth || !strings.HasSuffix(in.SVNPath, "/2026/SS-2026-0007_湖南湘江新区管理委员会电子签章项目") {
+		t.Fatalf("initiation without a directory: sales %q svn %q", in.Overview.Sales, in.SVNPath)
+	}
 }

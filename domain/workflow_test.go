@@ -622,7 +622,7 @@ func TestHandoverCompletion(t *testing.T) {
 }
 
 // receivedUpgrade runs an upgrade through its chain to the PM.
-func receivedUpgrade(t *testing.T, org *domain.Org) *domain.Project {
+func receivedUpgrade(t testing.TB, org *domain.Org) *domain.Project {
 	t.Helper()
 	p := newProject(t, org, salesNorth, validUpgrade())
 	do(t, p, org, submit(salesNorth))
