@@ -1,32 +1,52 @@
 // Command lixiang is 立项通, the offline-first desktop app for the project
-// initiation standard (登记 → 特批 → 交接 → 立项). main only wires things up.
+// initiation standard (登记 → 特批 → 交接 → 立项). main only wires things up:
+// a command-line verb runs without a window; otherwise the local store in
+// the data directory is opened (with the demo organisation on first run)
+// and the window shows it.
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"lixiang/cmd/cli"
 	"lixiang/ui"
 )
 
 func main() {
+	ctx := context.Background()
+	if len(os.Args) > 1 && cli.IsVerb(os.Args[1]) {
+		os.Exit(cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	log := slog.With("component", "main")
+
+	dir, err := cli.DataDir()
+	if err != nil {
+		log.Error("start", "err", err)
+		os.Exit(1)
+	}
+	ws, err := cli.OpenWorkspace(ctx, dir)
+	if err != nil {
+		log.Error("open local store", "dir", dir, "err", err)
+		os.Exit(1)
+	}
+	defer ws.Close()
+
 	a := app.NewWithID("com.esa2000.lixiang")
 	a.Settings().SetTheme(ui.NewTheme())
 	if err := ui.LoadTranslations(); err != nil {
-		slog.Error("start", "component", "main", "err", err)
+		log.Error("load translations", "err", err)
 		os.Exit(1)
 	}
-
-	// TODO(wiring): store/org — open the SQLite store in LIXIANG_DATA (or the
-	// user data dir), load the demo org from assets.DemoOrgJSON on first run,
-	// and fill HomeInfo from them.
-	info := ui.HomeInfo{DataDir: os.Getenv("LIXIANG_DATA")}
-
 	w := a.NewWindow("立项通")
 	w.Resize(fyne.NewSize(1280, 800))
-	w.SetContent(ui.NewHome(info))
+	info := ui.HomeInfo{OrgName: ws.Org.Name, UserName: ws.User.Name, DataDir: ws.Dir}
+	home := ui.NewHome(info)
+	w.SetContent(home)
+	go ui.LoadHome(ctx, ws.Store, home, info)
 	w.ShowAndRun()
 }

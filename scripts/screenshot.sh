@@ -23,7 +23,7 @@ cleanup() {
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	rm -rf "$work"
+	rm -rf "$work" /tmp/lixiang-screenshot-data
 }
 trap cleanup EXIT
 
@@ -47,8 +47,15 @@ else
 	}
 fi
 
-mkdir -p "$work/data"
-DISPLAY=$display LANG=zh_CN.UTF-8 LIXIANG_DATA="$work/data" "$work/lixiang" >"$work/app.log" 2>&1 &
+# A fixed data path keeps the screenshot stable; the sample projects give
+# the window something to show.
+data=/tmp/lixiang-screenshot-data
+rm -rf "$data"
+mkdir -p "$data"
+for f in local-initiated saas-handed-over upgrade-submitted local-draft saas-draft; do
+	LIXIANG_DATA="$data" "$work/lixiang" import "testdata/interchange/$f.json" --as admin >/dev/null
+done
+DISPLAY=$display LANG=zh_CN.UTF-8 LIXIANG_DATA="$data" "$work/lixiang" >"$work/app.log" 2>&1 &
 app_pid=$!
 
 if ! timeout 30 env DISPLAY=$display xdotool search --sync --onlyvisible --name '立项通' >/dev/null; then

@@ -17,6 +17,16 @@ type HomeInfo struct {
 	UserName     string
 	ProjectCount int
 	DataDir      string
+	// Recent are the most recently changed projects, one line each.
+	Recent []ProjectLine
+}
+
+// ProjectLine is one project as the home screen lists it.
+type ProjectLine struct {
+	Number string // the registration number, or 待分配
+	Title  string // the derived title
+	Kind   string // 本地化项目 / SaaS项目 / 历史项目升级扩展
+	Status string // 草稿 / 审批中 / …
 }
 
 // Home is the first screen (首页): the product name, the one-line flow
@@ -25,6 +35,8 @@ type Home struct {
 	widget.BaseWidget
 
 	org, user, projects, dataDir *widget.Label
+	recent                       []ProjectLine
+	recentList                   *widget.List
 	content                      fyne.CanvasObject
 }
 
@@ -54,10 +66,23 @@ func NewHome(info HomeInfo) *Home {
 	card := widget.NewCard(lang.L("home.summary"), "", summary)
 
 	note := widget.NewLabel(lang.L("home.comingSoon"))
-	note.Importance = widget.LowImportance
 	note.Wrapping = fyne.TextWrapWord
 
-	h.content = container.NewPadded(container.NewVBox(title, tagline, card, note))
+	h.recentList = widget.NewList(
+		func() int { return len(h.recent) },
+		func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewLabel("SSDJ-0000-0000"), widget.NewLabel(""), layout.NewSpacer(), widget.NewLabel(""))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			row, line := o.(*fyne.Container), h.recent[id]
+			row.Objects[0].(*widget.Label).SetText(line.Number)
+			row.Objects[1].(*widget.Label).SetText(line.Title)
+			row.Objects[3].(*widget.Label).SetText(line.Kind + " · " + line.Status)
+		})
+	recentCard := widget.NewCard(lang.L("home.recent"), "", h.recentList)
+
+	top := container.NewVBox(title, tagline, card)
+	h.content = container.NewPadded(container.NewBorder(top, note, nil, nil, recentCard))
 	h.ExtendBaseWidget(h)
 	h.SetInfo(info)
 	return h
@@ -70,6 +95,8 @@ func (h *Home) SetInfo(info HomeInfo) {
 	h.user.SetText(orUnset(info.UserName))
 	h.projects.SetText(strconv.Itoa(info.ProjectCount))
 	h.dataDir.SetText(orUnset(info.DataDir))
+	h.recent = info.Recent
+	h.recentList.Refresh()
 }
 
 // CreateRenderer implements fyne.Widget.

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,6 +16,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"lixiang/assets"
+	"lixiang/domain"
+	"lixiang/domain/sqlite"
 )
 
 // chineseApp starts a test app in a zh_CN locale with the 立项通 theme and
@@ -133,5 +138,47 @@ func TestTranslationFilesHaveTheSameKeys(t *testing.T) {
 	zh, en := keys("zh_Hans.json"), keys("en.json")
 	if !slices.Equal(zh, en) {
 		t.Errorf("translation keys differ:\nzh_Hans: %v\nen:      %v", zh, en)
+	}
+}
+
+// The home screen lists what the real local store holds: imported projects
+// with their derived titles, numbers (or 待分配) and Chinese statuses.
+func TestHomeListsProjectsFromTheStore(t *testing.T) {
+	chineseApp(t)
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "lixiang.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "interchange", "upgrade-submitted.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := domain.DecodeDocument(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ImportProjects(t.Context(), "u-admin", doc.Projects); err != nil {
+		t.Fatal(err)
+	}
+	info, err := HomeInfoFrom(t.Context(), st, HomeInfo{OrgName: "演示公司"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := NewHome(info)
+	w := test.NewWindow(home)
+	defer w.Close()
+	w.Resize(fyne.NewSize(1280, 800))
+
+	got := visibleText(home)
+	if !strings.Contains(got, strconv.Itoa(len(doc.Projects))) {
+		t.Errorf("the project count %d is not shown:\n%s", len(doc.Projects), got)
+	}
+	for _, p := range doc.Projects {
+		for _, want := range []string{p.Title(), p.DisplayNumber(), p.Status.Label()} {
+			if !strings.Contains(got, want) {
+				t.Errorf("home lacks %q:\n%s", want, got)
+			}
+		}
 	}
 }
