@@ -117,6 +117,22 @@ func TestDecodeDocumentStrict(t *testing.T) {
 			[]string{"结束"}, []string{"ends inside"}},
 		{"empty", ``, []string{"文件为空"}, []string{"empty"}},
 		{"not an object", `[]`, []string{"类型不对"}, []string{"wrong type", "line 1, column 1"}},
+		{"an object where a list belongs", head + `"projects":{}}`,
+			[]string{"projects 的类型不对（应为数组）"}, []string{"want an array", "at projects (line 2, column 12)"}},
+		{"a list where an object belongs", head + `"projects":[{"registration":[]}]}`,
+			[]string{"projects[0].registration 的类型不对（应为对象）"}, []string{"want an object"}},
+		{"a size that is not whole", head + `"projects":[{"registration":{"attachments":[{"size":1.5}]}}]}`,
+			[]string{"projects[0].registration.attachments[0].size", "范围内的整数"}, []string{"whole number"}},
+		{"a size given as text", head + `"projects":[{"registration":{"attachments":[{"size":"20 KB"}]}}]}`,
+			[]string{"projects[0].registration.attachments[0].size", "应为整数"}, []string{"want a whole number"}},
+		{"a step beyond int", head + `"projects":[{"decisions":[{"step":1e30}]}]}`,
+			[]string{"projects[0].decisions[0].step"}, []string{"whole number in range"}},
+		{"a flag given as text", head + `"projects":[{"deleted":"yes"}]}`,
+			[]string{"projects[0].deleted", "true 或 false"}, []string{"want true or false"}},
+		{"a list of text given a number", head + `"projects":[{"registration":{"products":["云签章",7]}}]}`,
+			[]string{"projects[0].registration.products[1]", "应为文本"}, []string{"want text"}},
+		{"null is fine anywhere, the next error is found", head + `"projects":[null,{"approval":null,"registration":{"customer":null,"systems":[null,{"vendor":1}]}}]}`,
+			[]string{"projects[1].registration.systems[1].vendor"}, []string{"want text"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

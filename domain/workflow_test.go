@@ -300,6 +300,12 @@ func TestReturnEditResubmit(t *testing.T) {
 	if p.Stage() != domain.StageRegistration {
 		t.Fatalf("a returned registration is back in stage %s", p.Stage())
 	}
+	if got := p.StepLabel(d); got != "第 1 轮 · 特批领导" {
+		t.Fatalf("StepLabel of the return = %q", got)
+	}
+	if got := p.StepLabel(p.Decisions[0]); got != "提交" {
+		t.Fatalf("StepLabel of the submission = %q", got)
+	}
 	history := slices.Clone(p.Decisions)
 
 	// Nobody decides a returned registration; the applicant edits it.
