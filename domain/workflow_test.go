@@ -813,3 +813,44 @@ func TestNewProjectDefaults(t *testing.T) {
 		t.Fatalf("a draft has no project name yet: %q", p.ProjectName())
 	}
 }
+
+// TestInboxMatchesAllowed: at every point of every chain, a project waits
+// for exactly the people who may approve it now, and the people Allowed
+// offers a decision to are offered all three (同意, 退回修改, 驳回) (SPEC §2.3:
+// every step is a decision by one person).
+func TestInboxMatchesAllowed(t *testing.T) {
+	org := demoOrg(t)
+	special := inRegion(domain.KindLocal, regions[0])
+	special.Contract.Signed = domain.No
+	for _, r := range []domain.Registration{special, validSaaS(), validUpgrade()} {
+		t.Run(string(r.Kind), func(t *testing.T) {
+			p := newProject(t, org, r.SalesID, r)
+			do(t, p, org, submit(r.SalesID))
+			for p.Status == domain.StatusSubmitted {
+				var deciders []string
+				for _, u := range org.Users {
+					allowed := p.Allowed(u, org)
+					decides := slices.Contains(allowed, domain.ActApprove)
+					if p.WaitsFor(u) != decides {
+						t.Fatalf("step %d: WaitsFor(%s) = %v but Allowed = %v", p.Approval.Current, u.ID, p.WaitsFor(u), allowed)
+					}
+					if decides {
+						if !slices.Equal(allowed, []domain.Action{domain.ActApprove, domain.ActReturn, domain.ActReject}) {
+							t.Fatalf("step %d: %s may %v", p.Approval.Current, u.ID, allowed)
+						}
+						deciders = append(deciders, u.ID)
+					}
+				}
+				if len(deciders) == 0 {
+					t.Fatalf("step %d waits for nobody", p.Approval.Current)
+				}
+				do(t, p, org, approve(deciders[len(deciders)-1]))
+			}
+			for _, u := range org.Users {
+				if p.WaitsFor(u) {
+					t.Errorf("a received project still waits for %s", u.ID)
+				}
+			}
+		})
+	}
+}
