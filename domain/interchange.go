@@ -255,9 +255,10 @@ var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 func ValidID(id string) bool { return uuidRE.MatchString(id) }
 
 // Check returns every problem of the document (errors make it invalid) and
-// the warnings: a draft (or returned registration) may be incomplete, so its
-// missing required fields are warnings; wrong formats and choices, and any
-// problem of a record past the registration stage, are errors.
+// the warnings: a draft (or returned registration) may hold anything a
+// person typed, so its registration's problems are warnings; any problem of
+// a record past the registration stage, bad identities and duplicates are
+// errors.
 func (d *Document) Check(org *Org) (errs, warns Problems) {
 	seen := map[string]bool{}
 	for i := range d.Projects {
@@ -310,10 +311,13 @@ func CheckProject(p *Project, org *Org) (errs, warns Problems) {
 		bad("registration.kind", "项目类型须为 local、saas 或 upgrade", "kind must be local, saas or upgrade")
 		return errs, warns
 	}
+	// A draft (or a returned registration) may hold anything a person
+	// typed; its problems are for them to fix before submitting, so they
+	// are warnings, and the record can be imported without losing input.
 	editable := p.Status == StatusDraft || p.Status == StatusReturned
 	for _, x := range Validate(&p.Registration, org) {
 		x.Path = "registration." + x.Path
-		if editable && x.Code == PRequired {
+		if editable {
 			warns = append(warns, x)
 		} else {
 			errs = append(errs, x)

@@ -46,7 +46,7 @@ const maxQuantity = 1_000_000_000_000
 // negative or absurdly large. Thousands separators (1,000 / 1，000) and
 // surrounding spaces are accepted.
 func (q Quantity) Int() (n int64, ok bool) {
-	s := strings.TrimSpace(string(q))
+	s := strings.TrimSpace(halfWidthDigits(string(q)))
 	s = strings.NewReplacer(",", "", "，", "", " ", "").Replace(s)
 	if s == "" {
 		return 0, false
@@ -56,6 +56,17 @@ func (q Quantity) Int() (n int64, ok bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// halfWidthDigits turns the full-width digits a Chinese input method may
+// produce (０–９) into ASCII ones.
+func halfWidthDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return '0' + (r - '０')
+		}
+		return r
+	}, s)
 }
 
 // Blank reports whether nothing was typed.

@@ -251,6 +251,11 @@ func (p *Project) mayDecide(step Step, actor User) error {
 	if step.Kind != StepResponsibleSales && (actor.ID == p.OwnerID || actor.ID == p.Registration.SalesID) {
 		return forbidden("不能审批自己提交或负责的登记", "you cannot approve your own registration")
 	}
+	for _, d := range p.Decisions {
+		if d.Round == p.round() && d.Step >= 0 && d.ActorID == actor.ID {
+			return forbidden("您已审批过本轮的其他步骤，同一人不能审批两个步骤", "you already decided another step of this round: one person decides one step")
+		}
+	}
 	return nil
 }
 
@@ -316,6 +321,8 @@ func (p *Project) Apply(cmd Command, actor User, org *Org, now time.Time) (Decis
 		d.Role = initiatorRole(p.Kind())
 		p.Decisions = append(p.Decisions, d)
 		p.Initiation.Basis = p.Number
+		// A path derived before the number was known gets it now.
+		p.Initiation.SVNPath = strings.ReplaceAll(p.Initiation.SVNPath, NumberPending, p.Number)
 		p.Status = StatusInitiated
 	case ActDiscard:
 		p.Decisions = append(p.Decisions, d)
