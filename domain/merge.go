@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Conflict is a field two people changed differently since the version
@@ -17,6 +19,32 @@ type Conflict struct {
 	Base   string `json:"base"`   // the value both started from (JSON)
 	Mine   string `json:"mine"`   // the value this change wanted
 	Theirs string `json:"theirs"` // the value that is there now
+	// Who wanted Mine, in which change, and when the server saw it.
+	ActorID  string    `json:"actor_id,omitempty"`
+	ChangeID string    `json:"change_id,omitempty"`
+	At       time.Time `json:"at,omitzero"`
+}
+
+// ResolveConflict settles the conflict at path with value (JSON text: one
+// of the two values, or a merged one) and removes it from the project's
+// open conflicts. It returns the changed copy.
+func ResolveConflict(p *Project, path, value string) (*Project, error) {
+	i := slices.IndexFunc(p.Conflicts, func(c Conflict) bool { return c.Path == path })
+	if i < 0 {
+		return nil, Errorf(ENOTFOUND, "字段 %s 没有待解决的冲突", "no open conflict at %s", path)
+	}
+	if !json.Valid([]byte(value)) {
+		return nil, Errorf(EINVALID, "冲突的取值格式不正确", "the chosen value is not valid JSON")
+	}
+	out, err := SetFields(p, map[string]string{path: value})
+	if err != nil {
+		return nil, err
+	}
+	out.Conflicts = slices.Delete(slices.Clone(out.Conflicts), i, i+1)
+	if len(out.Conflicts) == 0 {
+		out.Conflicts = nil
+	}
+	return out, nil
 }
 
 // Merge applies field changes made against an earlier version onto the

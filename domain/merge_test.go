@@ -122,3 +122,31 @@ func TestMergeFieldByField(t *testing.T) {
 		}
 	})
 }
+
+// A person resolves a conflict by choosing a value; the conflict goes away
+// and the field holds the choice.
+func TestResolveConflict(t *testing.T) {
+	p := mergeBase()
+	p.Conflicts = []domain.Conflict{
+		{Path: "registration.systems[0].vendor", Base: `"蓝凌"`, Mine: `"泛微"`, Theirs: `"致远"`},
+		{Path: "registration.customer.short_name", Base: `"恒瑞医药"`, Mine: `"恒瑞"`, Theirs: `"江苏恒瑞"`},
+	}
+	got, err := domain.ResolveConflict(p, "registration.systems[0].vendor", `"泛微"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Registration.Systems[0].Vendor != "泛微" || len(got.Conflicts) != 1 || got.Conflicts[0].Path != "registration.customer.short_name" {
+		t.Fatalf("resolved: vendor %q conflicts %+v", got.Registration.Systems[0].Vendor, got.Conflicts)
+	}
+	if len(p.Conflicts) != 2 {
+		t.Fatal("ResolveConflict must not change its input")
+	}
+	if _, err := domain.ResolveConflict(got, "registration.systems[0].vendor", `"泛微"`); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("resolving twice: %v", err)
+	}
+	// The diff of a resolution is an ordinary edit the server can merge.
+	cs := diff(t, p, got)
+	if len(cs) == 0 {
+		t.Fatal("a resolution must produce field changes")
+	}
+}

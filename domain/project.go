@@ -121,6 +121,10 @@ type Project struct {
 	Handover    *Handover   `json:"handover,omitempty"`
 	Initiation  *Initiation `json:"initiation,omitempty"`
 	Deleted     bool        `json:"deleted,omitempty"`
+	// Conflicts are fields two people changed differently while apart;
+	// both values are kept here, for everyone to see, until a person
+	// resolves them (ResolveConflict).
+	Conflicts []Conflict `json:"conflicts,omitempty"`
 }
 
 // Kind is the project's kind, as its registration says.

@@ -1,0 +1,179 @@
+// Package wire is the sync protocol of 立项通 between the desktop app and
+// the central server: the JSON messages, the endpoint paths and the stable
+// error codes both sides share (docs/api.md documents them with curl
+// examples). It imports no I/O.
+//
+// The protocol, in short (see SYNC-LESSONS for why):
+//   - Push: the client sends its outbox in batches bounded by count and
+//     bytes. Every change has a client-generated id and the server version
+//     it was based on; the server records every change id it has answered,
+//     so a resend after a lost response gets the same answer and applies
+//     nothing twice.
+//   - The server merges edits field by field (domain.Merge); two different
+//     values for one field become a domain.Conflict kept on the project for
+//     everyone to see. Workflow actions are re-checked on the server with the
+//     same domain rules as the desktop; a refusal comes back with its reason.
+//   - Pull: by a server-assigned sequence cursor, paged; whole project
+//     documents (deleted ones as tombstones with Deleted set).
+//   - Attachments travel apart, by SHA-256, as binary, resumable by offset.
+package wire
+
+import (
+	"encoding/json"
+	"time"
+
+	"lixiang/domain"
+)
+
+// Endpoint paths (Go 1.22 mux patterns on the server).
+const (
+	PathLogin        = "/api/v1/login"                // POST LoginRequest → LoginResponse
+	PathLogout       = "/api/v1/logout"               // POST → 204
+	PathMe           = "/api/v1/me"                   // GET → LoginResponse without token
+	PathOrg          = "/api/v1/org"                  // GET → OrgResponse
+	PathPush         = "/api/v1/sync/push"            // POST PushRequest → PushResponse
+	PathPull         = "/api/v1/sync/pull"            // GET ?since=SEQ&limit=N → PullResponse
+	PathMissing      = "/api/v1/attachments/missing"  // POST MissingRequest → MissingResponse
+	PathAttachment   = "/api/v1/attachments/{sha256}" // HEAD (offset) / PUT (upload) / GET (download)
+	PathHealth       = "/api/v1/health"               // GET → {"status":"ok"} without auth
+	AttachmentPrefix = "/api/v1/attachments/"
+)
+
+// Limits the server enforces (and the client respects when batching).
+const (
+	MaxPushChanges = 500             // changes in one push
+	MaxPushBytes   = 4 << 20         // bytes of one push body
+	MaxPullLimit   = 1000            // projects in one pull page
+	MaxAttachment  = 64 << 20        // bytes of one attachment
+	MaxSmallBody   = 64 << 10        // bytes of login and other small bodies
+	OffsetHeader   = "Upload-Offset" // bytes of an attachment the server holds
+	AuthScheme     = "Bearer"
+)
+
+// Error codes: the domain's (domain.EINVALID, ENOTFOUND, ECONFLICT,
+// EFORBIDDEN, ESTATE, EINTERNAL, EUNAUTHORIZED) and the protocol's own.
+// They are stable strings, only ever appended to.
+const (
+	ETooLarge     = "too_large"     // 413: the body is over its limit
+	EBadRequest   = "bad_request"   // 400: malformed JSON, unknown fields, bad parameters
+	ERateLimited  = "rate_limited"  // 429: too many failed logins; retry later
+	EHashMismatch = "hash_mismatch" // 400: the uploaded bytes are not the named SHA-256
+)
+
+// Error is the body of every error response: a stable code and a message a
+// person can act on, in Chinese and English; Problems lists every broken
+// rule of a form when there are several.
+type Error struct {
+	Code     string          `json:"code"`
+	Message  string          `json:"message"`
+	English  string          `json:"message_en"`
+	Problems domain.Problems `json:"problems,omitempty"`
+}
+
+// ErrorBody wraps Error: {"error": {...}}.
+type ErrorBody struct {
+	Error Error `json:"error"`
+}
+
+// LoginRequest signs a person in.
+type LoginRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+	DeviceID string `json:"device_id,omitempty"`
+}
+
+// LoginResponse carries the bearer token (opaque; the server stores only
+// its hash) and who signed in.
+type LoginResponse struct {
+	Token      string      `json:"token,omitempty"`
+	ExpiresAt  time.Time   `json:"expires_at"`
+	User       domain.User `json:"user"`
+	OrgVersion int64       `json:"org_version"`
+}
+
+// OrgResponse is the organisation directory and catalogues, synced down so
+// offline forms use the current ones.
+type OrgResponse struct {
+	Org domain.Org `json:"org"`
+}
+
+// Change kinds.
+const (
+	KindEdit   = "edit"   // field changes of a save
+	KindAction = "action" // a workflow command (and the field changes it made locally)
+)
+
+// Change is one outbox entry as sent. The actor is the token's user: the
+// server never trusts an actor named by the client.
+type Change struct {
+	ID        string `json:"id"` // client-generated UUID v7, unique forever
+	ProjectID string `json:"project_id"`
+	Kind      string `json:"kind"`
+	// BaseVersion is the server version of the project the change was made
+	// on; 0 for a project the server has never seen (a create).
+	BaseVersion int64                `json:"base_version"`
+	Changes     []domain.FieldChange `json:"changes,omitempty"`
+	Command     *domain.Command      `json:"command,omitempty"` // kind action
+	At          time.Time            `json:"at"`                // when it was made on the device
+}
+
+// PushRequest is one batch of the outbox, in the device's order.
+type PushRequest struct {
+	DeviceID string   `json:"device_id"`
+	Changes  []Change `json:"changes"`
+}
+
+// Result statuses of a pushed change.
+const (
+	StatusApplied   = "applied"   // merged with no conflict
+	StatusConflict  = "conflict"  // merged; some fields conflicted and are kept as domain.Conflict
+	StatusDuplicate = "duplicate" // this change id was answered before: nothing applied again
+	StatusRefused   = "refused"   // refused (permission, state, validation); see Error
+)
+
+// Result is the server's answer for one change. Applied, Conflict and
+// Duplicate are final successes (the client acks the change); Refused is
+// final too (the change goes to "needs attention" with Error). A duplicate
+// carries the original answer's status in Original.
+type Result struct {
+	ChangeID  string            `json:"change_id"`
+	Status    string            `json:"status"`
+	Original  string            `json:"original,omitempty"`
+	ProjectID string            `json:"project_id"`
+	Version   int64             `json:"version,omitempty"` // the project's server version after it
+	Number    string            `json:"number,omitempty"`  // the registration number, once assigned
+	Conflicts []domain.Conflict `json:"conflicts,omitempty"`
+	Error     *Error            `json:"error,omitempty"`
+}
+
+// PushResponse answers every change of the batch, in order.
+type PushResponse struct {
+	Results []Result `json:"results"`
+}
+
+// PulledProject is one project as the server has it now.
+type PulledProject struct {
+	Seq     int64           `json:"seq"`
+	Version int64           `json:"version"`
+	Project json.RawMessage `json:"project"` // a domain.Project; Deleted set for a tombstone
+}
+
+// PullResponse is one page of the projects changed after the cursor that the
+// user may see, in sequence order. Cursor is what to send as since next;
+// More says whether another page waits.
+type PullResponse struct {
+	Projects   []PulledProject `json:"projects"`
+	Cursor     int64           `json:"cursor"`
+	More       bool            `json:"more"`
+	OrgVersion int64           `json:"org_version"`
+}
+
+// MissingRequest asks which attachments the server lacks.
+type MissingRequest struct {
+	Hashes []string `json:"hashes"`
+}
+
+// MissingResponse lists the hashes the server does not hold complete.
+type MissingResponse struct {
+	Missing []string `json:"missing"`
+}
