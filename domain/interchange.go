@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -250,6 +251,58 @@ func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// UnknownFields lists every object key of an interchange document that the
+// format does not have, by its field path, so an import tool can name all of
+// them at once (DecodeDocument stops at the first). Keys match fields as
+// encoding/json matches them: the tag name, case-insensitively. It returns
+// nil for a document that is not JSON.
+func UnknownFields(data []byte) Problems {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var tree any
+	if dec.Decode(&tree) != nil {
+		return nil
+	}
+	return unknownFields(reflect.TypeFor[Document](), tree, "")
+}
+
+func unknownFields(t reflect.Type, v any, path string) Problems {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return nil
+	}
+	var ps Problems
+	switch x := v.(type) {
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(x))
+		for _, k := range keys {
+			p := joinPath(path, k)
+			switch t.Kind() {
+			case reflect.Map:
+				ps = append(ps, unknownFields(t.Elem(), x[k], p)...)
+			case reflect.Struct:
+				f, ok := jsonField(t, k)
+				if !ok {
+					ps = append(ps, Problem{Path: p, Code: PFormat,
+						Message: fmt.Sprintf("未知字段“%s”：%s 格式中没有此字段，请检查拼写或删除它", k, InterchangeFormat),
+						English: fmt.Sprintf("unknown field %q: %s has no such field; check the spelling or remove it", k, InterchangeFormat)})
+					continue
+				}
+				ps = append(ps, unknownFields(f.Type, x[k], p)...)
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, c := range x {
+				ps = append(ps, unknownFields(t.Elem(), c, fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return ps
+}
 
 // ValidID reports whether id is a UUID in canonical lower-case form.
 func ValidID(id string) bool { return uuidRE.MatchString(id) }

@@ -274,3 +274,19 @@ func TestDocumentCheck(t *testing.T) {
 		}
 	})
 }
+
+// An import tool names every unknown field at once, by path (the strict
+// decoder stops at the first).
+func TestUnknownFieldsAreAllNamed(t *testing.T) {
+	doc := `{"format": "lixiang.projects/v1", "colour": 1, "projects": [{"id": "x", "pmis_id": 4711,
+	  "registration": {"kind": "saas", "Customer": {"short_name": "蜜雪冰城"}, "systems": [{"type": "OA", "vendr": "泛微"}],
+	  "background": {"seal_count": "很多"}}}]}`
+	got := paths(domain.UnknownFields([]byte(doc)))
+	want := []string{"colour", "projects[0].pmis_id", "projects[0].registration.systems[0].vendr"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("unknown fields %v, want %v", got, want)
+	}
+	if domain.UnknownFields([]byte("{")) != nil {
+		t.Fatal("not JSON: nil")
+	}
+}

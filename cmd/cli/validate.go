@@ -9,8 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -242,113 +240,14 @@ func decodeLenient(data []byte) (*domain.Document, domain.Problems) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return nil, nil
-	}
 	if doc.Format != domain.InterchangeFormat {
 		return nil, domain.Problems{{Path: "format", Code: domain.PFormat,
 			Message: fmt.Sprintf("format 字段应为“%s”（现为“%s”）", domain.InterchangeFormat, doc.Format),
 			English: fmt.Sprintf("format must be %q (got %q)", domain.InterchangeFormat, doc.Format)}}
 	}
-	ps := unknownFields(reflect.TypeFor[domain.Document](), tree, "")
+	ps := domain.UnknownFields(data)
 	if len(ps) == 0 {
 		return nil, nil
 	}
 	return &doc, ps
-}
-
-var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-
-// unknownFields walks a decoded JSON value beside the Go type it is read
-// into and returns a problem for every object key that matches no field, as
-// encoding/json matches them (the tag name, else the field name; exact,
-// else case-insensitive). Types that decode themselves are leaves.
-func unknownFields(t reflect.Type, v any, path string) domain.Problems {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
-		return nil
-	}
-	var ps domain.Problems
-	switch x := v.(type) {
-	case map[string]any:
-		if t.Kind() != reflect.Struct {
-			return nil
-		}
-		fields := jsonFields(t)
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			p := k
-			if path != "" {
-				p = path + "." + k
-			}
-			ft, ok := fields[k]
-			if !ok {
-				for name, f := range fields {
-					if strings.EqualFold(name, k) {
-						ft, ok = f, true
-						break
-					}
-				}
-			}
-			if !ok {
-				ps = append(ps, domain.Problem{Path: p, Code: domain.PFormat,
-					Message: fmt.Sprintf("未知字段“%s”：%s 格式中没有此字段，请检查拼写或删除它", k, domain.InterchangeFormat),
-					English: fmt.Sprintf("unknown field %q: %s has no such field; check the spelling or remove it", k, domain.InterchangeFormat)})
-				continue
-			}
-			ps = append(ps, unknownFields(ft, x[k], p)...)
-		}
-	case []any:
-		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
-			return nil
-		}
-		for i, c := range x {
-			ps = append(ps, unknownFields(t.Elem(), c, fmt.Sprintf("%s[%d]", path, i))...)
-		}
-	}
-	return ps
-}
-
-// jsonFields maps the JSON names of a struct's fields to their types,
-// promoting the fields of untagged embedded structs as encoding/json does.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
-	for f := range t.Fields() {
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				for k, v := range jsonFields(ft) {
-					if _, ok := out[k]; !ok {
-						out[k] = v
-					}
-				}
-				continue
-			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out[name] = f.Type
-	}
-	return out
 }
