@@ -1,0 +1,531 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"lixiang/domain"
+)
+
+// What the sync engine (lixiang/sync/client) needs of the store. Each
+// method is one local transaction, so a crash leaves the state before or
+// after it, never half of it.
+
+// MetaCursor is the meta key of the pull cursor: the server sequence up to
+// which every visible project has been applied locally.
+const MetaCursor = "sync.cursor"
+
+// PulledProject is one project of a pull page: the server's document (a
+// domain.Project, Deleted set for a tombstone) and its server version.
+type PulledProject struct {
+	Version int64
+	Doc     json.RawMessage
+}
+
+// Cursor returns the pull cursor (0 before the first pull).
+func (s *Store) Cursor(ctx context.Context) (int64, error) {
+	return readCursor(ctx, s.db)
+}
+
+func readCursor(ctx context.Context, q querier) (int64, error) {
+	var v string
+	err := q.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", MetaCursor).Scan(&v)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read sync cursor: %w", err)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("read sync cursor %q: %w", v, err)
+	}
+	return n, nil
+}
+
+// ResetCursor sets the pull cursor back to 0, so the next pull fetches
+// every project the user may see (after signing in as someone else, or
+// when the server asks for a full resync). Local pending edits are kept
+// and rebased on what arrives.
+func (s *Store) ResetCursor(ctx context.Context) error {
+	return s.SetMeta(ctx, MetaCursor, "0")
+}
+
+// ApplyPulled applies one pull page and moves the cursor to cursor, all in
+// one transaction: for each pulled project, the server's document becomes
+// the project's server base and its server version is recorded; the local
+// edits the server does not have yet (pending changes, and refused edits,
+// which stay the user's) are replayed on top of it in the order they were
+// made, so they are never lost or hidden by what arrives; the result is
+// written with its indexed columns and search text, with no outbox entry,
+// and the fields it changed on this device are journaled as actor
+// "server". A project seen for the first time is stored without journal
+// lines (its history is the server's). A tombstone is applied the same way
+// and hides the project from lists. A page that fails anywhere is rolled
+// back whole: the cursor never passes a project that was not applied.
+//
+// A pulled version older than the one the store already records (a late
+// answer) leaves the project as it is.
+func (s *Store) ApplyPulled(ctx context.Context, page []PulledProject, cursor int64) error {
+	at := formatTime(s.now())
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		w, err := newPullWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+		for i, pp := range page {
+			if err := s.applyPulled(ctx, w, pp, at); err != nil {
+				return fmt.Errorf("pulled project %d of %d: %w", i+1, len(page), err)
+			}
+		}
+		old, err := readCursor(ctx, tx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, MetaCursor, strconv.FormatInt(max(old, cursor), 10))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("apply pulled page of %d projects: %w", len(page), err)
+	}
+	return nil
+}
+
+// pullWriter holds the prepared statements of one pull page.
+type pullWriter struct {
+	tx                         *sql.Tx
+	load, replay, upsert, jrnl *sql.Stmt
+}
+
+func newPullWriter(ctx context.Context, tx *sql.Tx) (*pullWriter, error) {
+	w := &pullWriter{tx: tx}
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.PrepareContext(ctx, q)
+		return st
+	}
+	w.load = prep("SELECT doc, server_version FROM projects WHERE id = ?")
+	w.replay = prep(`SELECT kind, state, payload FROM outbox WHERE project_id = ?
+		AND (state = 'pending' OR (state = 'needs_attention' AND kind = 'edit')) ORDER BY seq`)
+	w.upsert = prep(`INSERT INTO projects (id, kind, status, number, region, owner_id, sales_id,
+			short_name, full_name, title, updated_at, deleted, search_text, doc, server_doc, server_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, number = excluded.number,
+			region = excluded.region, owner_id = excluded.owner_id, sales_id = excluded.sales_id,
+			short_name = excluded.short_name, full_name = excluded.full_name, title = excluded.title,
+			updated_at = excluded.updated_at, deleted = excluded.deleted, search_text = excluded.search_text,
+			doc = excluded.doc, server_doc = excluded.server_doc,
+			server_version = max(server_version, excluded.server_version)`)
+	w.jrnl = prep(`INSERT INTO journal (project_id, actor_id, at, change_id, path, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *pullWriter) close() {
+	for _, st := range []*sql.Stmt{w.load, w.replay, w.upsert, w.jrnl} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (s *Store) applyPulled(ctx context.Context, w *pullWriter, pp PulledProject, at string) error {
+	var server domain.Project
+	if err := json.Unmarshal(pp.Doc, &server); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	if !domain.ValidID(server.ID) {
+		return domain.Errorf(domain.EINVALID, "服务器发来的项目 ID 不正确：“%s”", "the server sent a bad project id %q", server.ID)
+	}
+	var oldDoc string
+	var oldVersion int64
+	err := w.load.QueryRowContext(ctx, server.ID).Scan(&oldDoc, &oldVersion)
+	exists := err == nil
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("project %s: %w", server.ID, err)
+	}
+	if exists && pp.Version < oldVersion {
+		return nil // a newer version is already here
+	}
+	var local *domain.Project
+	next := &server
+	if exists {
+		local = new(domain.Project)
+		if err := json.Unmarshal([]byte(oldDoc), local); err != nil {
+			return fmt.Errorf("project %s: decode stored project: %w", server.ID, err)
+		}
+		if next, err = replayLocal(ctx, w.replay, &server, local); err != nil {
+			return fmt.Errorf("project %s: %w", server.ID, err)
+		}
+	}
+	doc, err := json.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("project %s: encode: %w", server.ID, err)
+	}
+	serverDoc, err := compactJSON(pp.Doc)
+	if err != nil {
+		return fmt.Errorf("project %s: %w", server.ID, err)
+	}
+	r := &next.Registration
+	_, err = w.upsert.ExecContext(ctx, next.ID, string(r.Kind), string(next.Status), next.Number, r.Customer.Region,
+		next.OwnerID, r.SalesID, r.Customer.ShortName, r.Customer.FullName, next.Title(), formatTime(next.UpdatedAt),
+		next.Deleted, searchText(next), string(doc), serverDoc, pp.Version)
+	if err != nil {
+		return fmt.Errorf("project %s: write: %w", server.ID, err)
+	}
+	if local == nil {
+		return nil
+	}
+	changes, err := domain.Diff(local, next)
+	if err != nil {
+		return fmt.Errorf("project %s: %w", server.ID, err)
+	}
+	changeID := "server:v" + strconv.FormatInt(pp.Version, 10)
+	for _, c := range changes {
+		if _, err := w.jrnl.ExecContext(ctx, next.ID, ServerActor, at, changeID, c.Path, c.Old, c.New); err != nil {
+			return fmt.Errorf("project %s: journal: %w", server.ID, err)
+		}
+	}
+	return nil
+}
+
+// replayLocal returns the server's project with the local edits the server
+// does not have yet on top: every pending change (a pending action's local
+// effect too, until the server answers it) and every refused edit, in the
+// order they were made, each field taking the change's new value. With
+// none, it is the server's project itself.
+func replayLocal(ctx context.Context, replay *sql.Stmt, server, local *domain.Project) (*domain.Project, error) {
+	rows, err := replay.QueryContext(ctx, server.ID)
+	if err != nil {
+		return nil, fmt.Errorf("local changes: %w", err)
+	}
+	defer rows.Close()
+	sets := map[string]string{}
+	n := 0
+	for rows.Next() {
+		var kind ChangeKind
+		var state ChangeState
+		var payload string
+		if err := rows.Scan(&kind, &state, &payload); err != nil {
+			return nil, fmt.Errorf("local changes: %w", err)
+		}
+		var p struct {
+			Changes []domain.FieldChange `json:"changes"`
+		}
+		if err := json.Unmarshal([]byte(payload), &p); err != nil {
+			return nil, fmt.Errorf("decode local change: %w", err)
+		}
+		for _, c := range p.Changes {
+			sets[c.Path] = c.New
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("local changes: %w", err)
+	}
+	if n == 0 {
+		return server, nil
+	}
+	out, err := domain.SetFields(server, sets)
+	if err != nil {
+		return nil, fmt.Errorf("replay local changes: %w", err)
+	}
+	// A local resolution of a conflict whose place in the list moved on
+	// the server leaves an empty row: it is no conflict.
+	kept := out.Conflicts[:0]
+	for _, c := range out.Conflicts {
+		if c.Path != "" {
+			kept = append(kept, c)
+		}
+	}
+	out.Conflicts = kept
+	if len(out.Conflicts) == 0 {
+		out.Conflicts = nil
+	}
+	if local.UpdatedAt.After(out.UpdatedAt) {
+		out.UpdatedAt = local.UpdatedAt
+	}
+	return out, nil
+}
+
+func compactJSON(raw json.RawMessage) (string, error) {
+	var b bytes.Buffer
+	b.Grow(len(raw))
+	if err := json.Compact(&b, raw); err != nil {
+		return "", fmt.Errorf("server document: %w", err)
+	}
+	return b.String(), nil
+}
+
+// PushOutcome is the server's final answer to one pushed change, as the
+// store records it.
+type PushOutcome struct {
+	ChangeID  string
+	ProjectID string
+	// Refused is the reason when the server refused the change (权限、状态
+	// 或校验): the change goes to "needs attention"; empty when the server
+	// has it (applied, merged with conflicts, or a duplicate).
+	Refused string
+	Number  string // the registration number the server assigned, if any
+	Version int64  // the project's server version after the change
+}
+
+// RecordPushed records the server's answers to one push in one
+// transaction. A change the server has is acked; its project takes the
+// server version (never lowered) and the number (journaled as actor
+// "server"). A refused change goes to "needs attention" with its reason
+// and the rest of the queue flows on: a refused edit keeps its values on
+// this device (they are the user's, to correct and send again), while a
+// refused workflow action is undone here (each field it set that still
+// holds its value goes back to what it was), since the server's workflow
+// state is the one that counts.
+func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error {
+	at := s.now().UTC()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		ack, err := tx.PrepareContext(ctx, "UPDATE outbox SET state = 'acked' WHERE change_id = ? AND state <> 'acked'")
+		if err != nil {
+			return err
+		}
+		defer ack.Close()
+		version, err := tx.PrepareContext(ctx, "UPDATE projects SET server_version = max(server_version, ?) WHERE id = ?")
+		if err != nil {
+			return err
+		}
+		defer version.Close()
+		for _, o := range outcomes {
+			if o.Refused != "" {
+				if err := s.refuse(ctx, tx, o.ChangeID, o.Refused, at); err != nil {
+					return fmt.Errorf("change %s: %w", o.ChangeID, err)
+				}
+				continue
+			}
+			if _, err := ack.ExecContext(ctx, o.ChangeID); err != nil {
+				return fmt.Errorf("ack change %s: %w", o.ChangeID, err)
+			}
+			if o.ProjectID == "" {
+				continue
+			}
+			if o.Number != "" {
+				if err := s.recordNumber(ctx, tx, o.ProjectID, o.Number, at); err != nil {
+					return fmt.Errorf("project %s: %w", o.ProjectID, err)
+				}
+			}
+			if _, err := version.ExecContext(ctx, o.Version, o.ProjectID); err != nil {
+				return fmt.Errorf("project %s: %w", o.ProjectID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record %d push results: %w", len(outcomes), err)
+	}
+	return nil
+}
+
+// recordNumber gives a project the number the server assigned, journaled
+// as actor "server" (nothing when it has it already or is not stored here).
+func (s *Store) recordNumber(ctx context.Context, tx *sql.Tx, projectID, number string, at time.Time) error {
+	var stored string
+	err := tx.QueryRowContext(ctx, "SELECT number FROM projects WHERE id = ?", projectID).Scan(&stored)
+	if err == sql.ErrNoRows || (err == nil && stored == number) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	old, _, err := loadProject(ctx, tx, projectID)
+	if err != nil {
+		return err
+	}
+	next := *old
+	next.Number = number
+	_, err = s.write(ctx, tx, writeArgs{actorID: ServerActor, at: at, old: old, new: &next})
+	return err
+}
+
+// refuse moves a change to "needs attention" with reason and, for a
+// workflow action, undoes its local effect.
+func (s *Store) refuse(ctx context.Context, tx *sql.Tx, changeID, reason string, at time.Time) error {
+	var state ChangeState
+	var kind ChangeKind
+	var projectID, payload string
+	err := tx.QueryRowContext(ctx, "SELECT state, kind, project_id, payload FROM outbox WHERE change_id = ?", changeID).
+		Scan(&state, &kind, &projectID, &payload)
+	if err == sql.ErrNoRows {
+		return nil // not a change of this device: nothing to keep
+	}
+	if err != nil {
+		return err
+	}
+	if state != StatePending {
+		return nil // answered before
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'needs_attention', attempts = attempts + 1, last_error = ?
+		WHERE change_id = ?`, reason, changeID); err != nil {
+		return err
+	}
+	if kind != ChangeAction {
+		return nil
+	}
+	var p ChangePayload
+	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+		return fmt.Errorf("decode change: %w", err)
+	}
+	cur, _, err := loadProject(ctx, tx, projectID)
+	if err != nil {
+		return err
+	}
+	flat, err := domain.Flatten(cur)
+	if err != nil {
+		return err
+	}
+	undo := map[string]string{}
+	for _, c := range p.Changes {
+		now, ok := flat[c.Path]
+		if !ok {
+			now = "null"
+		}
+		if now == c.New {
+			undo[c.Path] = c.Old
+		}
+	}
+	if len(undo) == 0 {
+		return nil
+	}
+	next, err := domain.SetFields(cur, undo)
+	if err != nil {
+		return fmt.Errorf("undo refused %s: %w", kind, err)
+	}
+	_, err = s.write(ctx, tx, writeArgs{actorID: ServerActor, at: at, old: cur, new: next})
+	return err
+}
+
+// RetryNeedsAttention puts a refused change back in the queue (after the
+// user corrected what the server objected to, or when the reason has gone
+// away). It keeps its place in the order the changes were made. A change
+// that is not waiting for attention is left as it is; an unknown id is
+// ENOTFOUND.
+func (s *Store) RetryNeedsAttention(ctx context.Context, changeID string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var state ChangeState
+		err := tx.QueryRowContext(ctx, "SELECT state FROM outbox WHERE change_id = ?", changeID).Scan(&state)
+		if err != nil {
+			return notFound(err, "没有这条待同步的修改：%s", "no such change: %s", changeID)
+		}
+		if state != StateNeedsAttention {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE outbox SET state = 'pending', last_error = '' WHERE change_id = ?", changeID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("retry change %s: %w", changeID, err)
+	}
+	return nil
+}
+
+// NeedsAttentionCount is how many changes the server refused that wait for
+// a person.
+func (s *Store) NeedsAttentionCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE state = 'needs_attention'").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count changes needing attention: %w", err)
+	}
+	return n, nil
+}
+
+// ConflictedProject is a project with open conflicts (冲突) for a person to
+// resolve.
+type ConflictedProject struct {
+	ProjectID string
+	Number    string // "" until assigned
+	Title     string
+	Conflicts []domain.Conflict
+}
+
+// Conflicts returns the projects (not discarded) that hold open conflicts,
+// most recently updated first.
+func (s *Store) Conflicts(ctx context.Context) ([]ConflictedProject, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, number, title, json_extract(doc, '$.conflicts') FROM projects
+		WHERE conflict_count > 0 AND deleted = 0 ORDER BY updated_at DESC, pk DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("conflicts: %w", err)
+	}
+	defer rows.Close()
+	var out []ConflictedProject
+	for rows.Next() {
+		var c ConflictedProject
+		var list string
+		if err := rows.Scan(&c.ProjectID, &c.Number, &c.Title, &list); err != nil {
+			return nil, fmt.Errorf("conflicts: %w", err)
+		}
+		if err := json.Unmarshal([]byte(list), &c.Conflicts); err != nil {
+			return nil, fmt.Errorf("conflicts of project %s: %w", c.ProjectID, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("conflicts: %w", err)
+	}
+	return out, nil
+}
+
+// ConflictCount is how many open conflicts the projects (not discarded)
+// hold in all.
+func (s *Store) ConflictCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(conflict_count), 0) FROM projects WHERE conflict_count > 0 AND deleted = 0").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count conflicts: %w", err)
+	}
+	return n, nil
+}
+
+// ResolveConflict settles the conflict at path of a project with value
+// (JSON text: one of the two values or a merged one) as actorID. The
+// resolution is an ordinary save: journaled and sent to the server as an
+// edit, which removes the conflict there too.
+func (s *Store) ResolveConflict(ctx context.Context, actorID, projectID, path, value string) (SaveResult, error) {
+	p, err := s.Project(ctx, projectID)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	out, err := domain.ResolveConflict(p, path, value)
+	if err != nil {
+		return SaveResult{}, fmt.Errorf("resolve conflict at %s of project %s: %w", path, projectID, err)
+	}
+	return s.SaveProject(ctx, actorID, out)
+}
+
+// ServerState returns what this device knows of a project on the server:
+// its server version (0 when the server never answered for it) and the
+// document as the last pull brought it (nil before any pull did).
+func (s *Store) ServerState(ctx context.Context, projectID string) (int64, *domain.Project, error) {
+	var version int64
+	var doc sql.NullString
+	err := s.db.QueryRowContext(ctx, "SELECT server_version, server_doc FROM projects WHERE id = ?", projectID).Scan(&version, &doc)
+	if err != nil {
+		return 0, nil, fmt.Errorf("server state of project %s: %w", projectID, notFound(err, "项目不存在：%s", "no such project: %s", projectID))
+	}
+	if !doc.Valid {
+		return version, nil, nil
+	}
+	var p domain.Project
+	if err := json.Unmarshal([]byte(doc.String), &p); err != nil {
+		return 0, nil, fmt.Errorf("server state of project %s: %w", projectID, err)
+	}
+	return version, &p, nil
+}
