@@ -1,0 +1,371 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-resty/resty/v2"
+
+	"lixiang/domain"
+	"lixiang/domain/sqlite"
+	"lixiang/sync/wire"
+)
+
+// Report is what one pass did.
+type Report struct {
+	Pushed     int // changes the server has now (applied, merged with conflicts, duplicates)
+	Duplicates int // of Pushed, changes the server had answered before (a resend)
+	Conflicts  int // of Pushed, changes merged with conflicting fields (kept on the project)
+	Refused    int // changes the server refused: they wait in "needs attention"
+	// Refusals are the refused changes with their reasons.
+	Refusals []Refusal
+	Pulled   int  // projects brought down
+	Uploaded int  // attachments sent
+	OrgSaved bool // the organisation directory was updated
+	// What went over the wire.
+	Requests      int
+	BytesSent     int64
+	BytesReceived int64
+	// Online is true when the server answered (whatever it answered).
+	Online bool
+	// SignedOut is true when the server did not accept the token.
+	SignedOut bool
+	Err       error
+}
+
+// Refusal is a change the server refused, with its reason.
+type Refusal struct {
+	ChangeID  string
+	ProjectID string
+	Reason    string
+	Code      string
+}
+
+// SyncOnce runs one pass: attachments, push, pull, organisation. It
+// returns the report and its Err: ErrSignedOut when someone must sign in,
+// an error for which IsOffline is true when the server could not be
+// reached (the changes stay queued). Passes never overlap.
+func (e *Engine) SyncOnce(ctx context.Context) (Report, error) {
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
+	e.update(func(s *State) { s.Syncing = true })
+	before := e.meter.read()
+	var rep Report
+	err := e.pass(ctx, &rep)
+	u := e.meter.read().since(before)
+	rep.Requests, rep.BytesSent, rep.BytesReceived = int(u.requests), u.sent, u.received
+	rep.Err = err
+	switch {
+	case errors.Is(err, ErrSignedOut):
+		rep.SignedOut = true
+		e.log.WarnContext(ctx, "sync: signed out")
+	case err != nil:
+		e.log.WarnContext(ctx, "sync failed", "err", err, "offline", IsOffline(err),
+			"pushed", rep.Pushed, "pulled", rep.Pulled)
+	default:
+		e.log.InfoContext(ctx, "synced", "pushed", rep.Pushed, "conflicts", rep.Conflicts,
+			"refused", rep.Refused, "pulled", rep.Pulled, "uploaded", rep.Uploaded,
+			"requests", rep.Requests, "sent", rep.BytesSent, "received", rep.BytesReceived)
+	}
+	e.finish(ctx, rep)
+	return rep, err
+}
+
+func (e *Engine) pass(ctx context.Context, rep *Report) error {
+	if e.baseURL == "" {
+		return errors.New("未设置服务器地址 (no server URL)")
+	}
+	tok, err := e.token(ctx)
+	if err != nil {
+		return err
+	}
+	if tok == "" {
+		return ErrSignedOut
+	}
+	if server, err := e.store.Meta(ctx, MetaServer); err == nil && server != e.baseURL {
+		// Another server: its cursor and versions mean nothing here.
+		if err := e.store.ResetCursor(ctx); err != nil {
+			return err
+		}
+		if err := e.store.SetMeta(ctx, MetaServer, e.baseURL); err != nil {
+			return err
+		}
+	}
+	if err := e.push(ctx, tok, rep); err != nil {
+		return err
+	}
+	orgVersion, err := e.pull(ctx, tok, rep)
+	if err != nil {
+		return err
+	}
+	saved, err := e.syncOrg(ctx, orgVersion)
+	if err != nil {
+		return e.requestError(ctx, err)
+	}
+	rep.OrgSaved = saved
+	return nil
+}
+
+// requestError sorts a failure of a request: a 401 signs out (the token is
+// forgotten); the rest passes through.
+func (e *Engine) requestError(ctx context.Context, err error) error {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+		if err := e.store.SetMeta(ctx, MetaToken, ""); err != nil {
+			return err
+		}
+		return ErrSignedOut
+	}
+	return err
+}
+
+// do sends a request and sorts its outcome: a network failure, a 5xx or a
+// 429 is an offlineError; a 401 is ErrSignedOut; another error status is
+// an *APIError; rep.Online is set when the server answered.
+func (e *Engine) do(ctx context.Context, rep *Report, r *resty.Request, method, path string) (*resty.Response, error) {
+	resp, err := r.SetContext(ctx).Execute(method, path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &offlineError{err}
+	}
+	rep.Online = true
+	if !resp.IsError() {
+		return resp, nil
+	}
+	ae := apiError(resp)
+	switch {
+	case ae.Status == http.StatusUnauthorized:
+		return nil, e.requestError(ctx, ae)
+	case ae.Status >= 500 || ae.Status == http.StatusTooManyRequests:
+		return nil, &offlineError{ae}
+	}
+	return resp, ae
+}
+
+// refusedRequest reports whether err is the server refusing a request for
+// what it carries (a 4xx other than 401 and 429), not a failure to reach it.
+func refusedRequest(err error) (*APIError, bool) {
+	var ae *APIError
+	if err == nil || IsOffline(err) || errors.Is(err, ErrSignedOut) || !errors.As(err, &ae) {
+		return nil, false
+	}
+	return ae, true
+}
+
+// payload is the part of an outbox payload a push sends.
+type payload struct {
+	Changes []domain.FieldChange `json:"changes"`
+	Command *domain.Command      `json:"command,omitempty"`
+}
+
+// push sends the outbox in batches until it is empty or a batch cannot
+// go.
+func (e *Engine) push(ctx context.Context, tok string, rep *Report) error {
+	device, err := e.deviceID(ctx)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for {
+		batch, err := e.store.Pending(ctx, pushCount, pushBytes)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, c := range batch {
+			if seen[c.ChangeID] {
+				// The store kept a change pending after the server answered
+				// it: stop rather than send it forever.
+				return fmt.Errorf("change %s is still pending after the server answered it", c.ChangeID)
+			}
+			seen[c.ChangeID] = true
+		}
+		changes, hashes, err := toWire(batch)
+		if err != nil {
+			return err
+		}
+		if err := e.uploadAttachments(ctx, tok, hashes, rep); err != nil {
+			return e.failed(ctx, batch, err)
+		}
+		outcomes, err := e.pushBatch(ctx, tok, device, changes, rep)
+		if _, refused := refusedRequest(err); refused && len(changes) > 1 {
+			// The server refused the batch as a whole (400, 413): send the
+			// changes one by one, so only the bad one is held back.
+			outcomes = outcomes[:0]
+			for _, c := range changes {
+				one, err := e.pushBatch(ctx, tok, device, []wire.Change{c}, rep)
+				if _, refused := refusedRequest(err); err != nil && !refused {
+					return e.failed(ctx, batch, err)
+				}
+				outcomes = append(outcomes, one...)
+			}
+			err = nil
+		}
+		if _, refused := refusedRequest(err); err != nil && !refused {
+			return e.failed(ctx, batch, err)
+		}
+		if err := e.store.RecordPushed(ctx, outcomes); err != nil {
+			return err
+		}
+	}
+}
+
+// failed records a failed attempt on the batch and returns err.
+func (e *Engine) failed(ctx context.Context, batch []sqlite.Change, err error) error {
+	if errors.Is(err, ErrSignedOut) || ctx.Err() != nil {
+		return err
+	}
+	ids := make([]string, len(batch))
+	for i, c := range batch {
+		ids[i] = c.ChangeID
+	}
+	if merr := e.store.MarkFailedAttempt(context.WithoutCancel(ctx), ids, oneLine(err.Error())); merr != nil {
+		return errors.Join(err, merr)
+	}
+	return err
+}
+
+// pushBatch posts changes and turns the answers into outcomes. An error
+// answer for the whole request is an *APIError; when it concerns a single
+// change, that change comes back refused with the reason.
+func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []wire.Change, rep *Report) ([]sqlite.PushOutcome, error) {
+	body, err := json.Marshal(wire.PushRequest{DeviceID: device, Changes: changes})
+	if err != nil {
+		return nil, fmt.Errorf("encode push: %w", err)
+	}
+	var out wire.PushResponse
+	_, err = e.do(ctx, rep, e.http.R().SetAuthToken(tok).SetHeader("Content-Type", "application/json").
+		SetBody(body).SetResult(&out), http.MethodPost, wire.PathPush)
+	if ae, refused := refusedRequest(err); refused {
+		if len(changes) == 1 {
+			return []sqlite.PushOutcome{refusal(changes[0], &ae.Body, rep)}, ae
+		}
+		return nil, ae
+	}
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]wire.Result, len(out.Results))
+	for _, r := range out.Results {
+		byID[r.ChangeID] = r
+	}
+	outcomes := make([]sqlite.PushOutcome, 0, len(changes))
+	var missing []string
+	for _, c := range changes {
+		r, ok := byID[c.ID]
+		if !ok {
+			missing = append(missing, c.ID)
+			continue
+		}
+		switch r.Status {
+		case wire.StatusApplied, wire.StatusConflict, wire.StatusDuplicate:
+			rep.Pushed++
+			if r.Status == wire.StatusDuplicate {
+				rep.Duplicates++
+			}
+			if r.Status == wire.StatusConflict || (r.Status == wire.StatusDuplicate && r.Original == wire.StatusConflict) {
+				rep.Conflicts++
+			}
+			pid := r.ProjectID
+			if pid == "" {
+				pid = c.ProjectID
+			}
+			outcomes = append(outcomes, sqlite.PushOutcome{ChangeID: c.ID, ProjectID: pid, Number: r.Number, Version: r.Version})
+		case wire.StatusRefused:
+			outcomes = append(outcomes, refusal(c, r.Error, rep))
+		default:
+			missing = append(missing, c.ID)
+		}
+	}
+	if len(missing) > 0 {
+		// Answered ones are recorded; the rest stay pending for the next pass.
+		e.log.WarnContext(ctx, "push: the server did not answer every change", "unanswered", len(missing))
+		if err := e.store.MarkFailedAttempt(ctx, missing, "服务器未答复这条修改 (the server did not answer this change)"); err != nil {
+			return nil, err
+		}
+	}
+	return outcomes, nil
+}
+
+func refusal(c wire.Change, werr *wire.Error, rep *Report) sqlite.PushOutcome {
+	reason := Reason(werr)
+	code := ""
+	if werr != nil {
+		code = werr.Code
+	}
+	rep.Refused++
+	rep.Refusals = append(rep.Refusals, Refusal{ChangeID: c.ID, ProjectID: c.ProjectID, Reason: reason, Code: code})
+	return sqlite.PushOutcome{ChangeID: c.ID, ProjectID: c.ProjectID, Refused: reason}
+}
+
+// toWire turns outbox changes into the protocol's, and lists the
+// attachment hashes they reference.
+func toWire(batch []sqlite.Change) ([]wire.Change, []string, error) {
+	out := make([]wire.Change, len(batch))
+	var hashes []string
+	seen := map[string]bool{}
+	for i, c := range batch {
+		var p payload
+		if err := json.Unmarshal(c.Payload, &p); err != nil {
+			return nil, nil, fmt.Errorf("outbox change %s: %w", c.ChangeID, err)
+		}
+		out[i] = wire.Change{ID: c.ChangeID, ProjectID: c.ProjectID, Kind: string(c.Kind), BaseVersion: c.BaseVersion,
+			Changes: p.Changes, Command: p.Command, At: c.CreatedAt}
+		for _, fc := range p.Changes {
+			if !strings.HasSuffix(fc.Path, ".sha256") {
+				continue
+			}
+			var sha string
+			if json.Unmarshal([]byte(fc.New), &sha) == nil && sha != "" && !seen[sha] {
+				seen[sha] = true
+				hashes = append(hashes, sha)
+			}
+		}
+	}
+	return out, hashes, nil
+}
+
+// pull brings the pages after the cursor down, each applied with its
+// cursor in one local transaction. It returns the server's organisation
+// version.
+func (e *Engine) pull(ctx context.Context, tok string, rep *Report) (int64, error) {
+	cursor, err := e.store.Cursor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		var out wire.PullResponse
+		_, err := e.do(ctx, rep, e.http.R().SetAuthToken(tok).SetResult(&out).
+			SetQueryParam("since", strconv.FormatInt(cursor, 10)).
+			SetQueryParam("limit", strconv.Itoa(pullLimit)), http.MethodGet, wire.PathPull)
+		if err != nil {
+			return 0, err
+		}
+		page := make([]sqlite.PulledProject, len(out.Projects))
+		for i, p := range out.Projects {
+			page[i] = sqlite.PulledProject{Version: p.Version, Doc: p.Project}
+		}
+		if err := e.store.ApplyPulled(ctx, page, out.Cursor); err != nil {
+			return 0, err
+		}
+		rep.Pulled += len(page)
+		if !out.More {
+			return out.OrgVersion, nil
+		}
+		if out.Cursor <= cursor {
+			return 0, fmt.Errorf("pull: the server's cursor did not move past %d", cursor)
+		}
+		cursor = out.Cursor
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
