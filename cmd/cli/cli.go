@@ -5,6 +5,7 @@
 //	lixiang validate FILE [--org ORGFILE]
 //	lixiang import FILE [--as LOGIN] [--data DIR]
 //	lixiang export PROJECT...|--all [-o FILE] [--data DIR]
+//	lixiang sync [--server URL] [--login LOGIN --password-stdin] [--data DIR]
 //	lixiang help [VERB]
 //
 // main dispatches here before it opens the window:
@@ -60,8 +61,7 @@ type runFunc func(ctx context.Context, e *env, v verb, args []string) int
 // verbs is the dispatch table, in the order help lists them.
 //
 // Each verb's run function lives in a file of its own (validate.go,
-// import.go, export.go); sync is planned and answers notYet until the sync
-// engine exists.
+// import.go, export.go, sync.go).
 var verbs = []verb{
 	{
 		name:     "validate",
@@ -85,13 +85,11 @@ var verbs = []verb{
 		run:      runExport,
 	},
 	{
-		// TODO(sync): push the local outbox to the server and pull its
-		// changes, reporting conflicts kept for a person to resolve.
 		name:     "sync",
-		synopsis: "sync",
-		zh:       "与服务器同步本地库（尚未实现）",
-		en:       "synchronise the local store with the server (not implemented yet)",
-		run:      notYet,
+		synopsis: "sync [--server URL] [--login LOGIN --password-stdin] [--data DIR]",
+		zh:       "与服务器同步一次：上传本地修改和附件，下载服务器上的变化，报告冲突和被拒绝的修改",
+		en:       "sync once with the server: send local changes and attachments, bring the server's changes, report conflicts and refused changes",
+		run:      runSync,
 	},
 }
 
