@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"lixiang/cmd/cli"
+	"lixiang/sync/server/servertest"
 )
 
 // closedPort is a loopback URL where nothing listens.
@@ -60,5 +61,29 @@ func TestSyncOfflineOrSignedOutExitsOne(t *testing.T) {
 	code, out, _ = run(t, "", "sync", "--data", dir, "--server", url)
 	if code != cli.ExitInvalid || !strings.Contains(out, "未登录") || !strings.Contains(out, "signed out") {
 		t.Errorf("sync without a token: exit %d\n%s", code, out)
+	}
+}
+
+func TestSyncSignsInSyncsAndRemembersTheServer(t *testing.T) {
+	srv := servertest.Start(t)
+	dir := t.TempDir()
+	code, out, errOut := run(t, "demo\n", "sync", "--data", dir, "--server", srv.URL, "--login", "zhangwei", "--password-stdin")
+	if code != cli.ExitOK {
+		t.Fatalf("first sync: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, w := range []string{"已登录", "张伟", "同步完成", "synced with " + srv.URL, "在线 (online)", "上传修改 0 条"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("first sync's report lacks %q:\n%s", w, out)
+		}
+	}
+	// The next pass needs neither the URL nor the password.
+	code, out, errOut = run(t, "", "sync", "--data", dir)
+	if code != cli.ExitOK || !strings.Contains(out, "同步完成") || !strings.Contains(out, "1 个请求") {
+		t.Errorf("second sync: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// A wrong password is refused with the server's reason, exit 1.
+	code, out, _ = run(t, "wrong\n", "sync", "--data", dir, "--login", "zhangwei", "--password-stdin")
+	if code != cli.ExitInvalid || !strings.Contains(out, "登录失败") {
+		t.Errorf("wrong password: exit %d\n%s", code, out)
 	}
 }

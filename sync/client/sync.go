@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-resty/resty/v2"
 
@@ -31,6 +32,8 @@ type Report struct {
 	Requests      int
 	BytesSent     int64
 	BytesReceived int64
+	// How long the phases took (attachments and push; pull).
+	PushTime, PullTime time.Duration
 	// Online is true when the server answered (whatever it answered).
 	Online bool
 	// SignedOut is true when the server did not accept the token.
@@ -96,10 +99,15 @@ func (e *Engine) pass(ctx context.Context, rep *Report) error {
 			return err
 		}
 	}
-	if err := e.push(ctx, tok, rep); err != nil {
+	start := time.Now()
+	err = e.push(ctx, tok, rep)
+	rep.PushTime = time.Since(start)
+	if err != nil {
 		return err
 	}
+	start = time.Now()
 	orgVersion, err := e.pull(ctx, tok, rep)
+	rep.PullTime = time.Since(start)
 	if err != nil {
 		return err
 	}
