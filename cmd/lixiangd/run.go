@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"lixiang/domain"
+	"lixiang/sync/server/sqlite"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed
+	exitUsage = 2 // wrong arguments
+)
+
+// DefaultData is the data directory when --data is not given.
+const DefaultData = "./lixiangd-data"
+
+// dbFile is the database's file name inside the data directory.
+const dbFile = "lixiangd.db"
+
+const usage = `用法 (usage):
+  lixiangd serve [--data DIR] [--addr 127.0.0.1:8750] [--tls-cert FILE --tls-key FILE]
+      运行服务器（默认只监听本机）；首次启动导入演示组织
+      run the server (loopback unless told otherwise); the first start imports the demo organisation
+  lixiangd user create --login L --name N --roles sales,pm [--region north] [--id ID] --password-stdin [--data DIR]
+      新建用户，密码从标准输入读取 (add a user; the password is read from standard input)
+  lixiangd user reset-password LOGIN --password-stdin [--data DIR]
+      重设密码并注销该用户的所有登录 (set a new password and sign the user out everywhere)
+  lixiangd org import FILE [--data DIR]
+      检查并导入组织目录文件（用户新增或更新，版本号加一） (check and import an organisation file)
+  lixiangd org export [-o FILE] [--data DIR]
+      导出组织目录（默认写到标准输出） (export the organisation directory; standard output by default)
+`
+
+// env is what a command reads from and writes to.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+// run runs the command line args and returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
+		log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "lixiangd")}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return e.serve(ctx, rest)
+	case "user":
+		return e.user(ctx, rest)
+	case "org":
+		return e.org(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "未知命令：%s (unknown command: %s)\n\n%s", cmd, cmd, usage)
+		return exitUsage
+	}
+}
+
+// parse parses flags that may come before or after the positional
+// arguments (Go's flag package stops at the first positional one) and
+// returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("lixiangd "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() { fmt.Fprint(e.stderr, usage) }
+	return fs
+}
+
+// fail reports err in both languages and returns exitError.
+func (e *env) fail(what string, err error) int {
+	var de *domain.Error
+	var ps domain.Problems
+	switch {
+	case errors.As(err, &ps):
+		fmt.Fprintf(e.stderr, "%s失败：内容有误 (%s failed: invalid content)\n", what, what)
+		for _, p := range ps {
+			fmt.Fprintf(e.stderr, "  %s: %s (%s)\n", p.Path, p.Message, p.English)
+		}
+	case errors.As(err, &de):
+		fmt.Fprintf(e.stderr, "%s失败：%s (%s)\n", what, de.Message, de.English)
+	default:
+		fmt.Fprintf(e.stderr, "%s失败 (failed): %v\n", what, err)
+	}
+	return exitError
+}
+
+// openDB opens (creating) the database in dir.
+func openDB(ctx context.Context, dir string) (*sqlite.DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	return sqlite.Open(ctx, filepath.Join(dir, dbFile))
+}
+
+// readPassword reads one line from standard input, without its line end.
+func (e *env) readPassword() (string, error) {
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", domain.Errorf(domain.EINVALID, "未能从标准输入读到密码", "no password on standard input")
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", domain.Errorf(domain.EINVALID, "密码不能为空", "the password must not be empty")
+	}
+	return pw, nil
+}
