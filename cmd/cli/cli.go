@@ -5,6 +5,7 @@
 //	lixiang validate FILE [--org ORGFILE]
 //	lixiang import FILE [--as LOGIN] [--data DIR]
 //	lixiang export PROJECT...|--all [-o FILE] [--data DIR]
+//	lixiang export minutes|registration PROJECT -o FILE.pdf [--data DIR]
 //	lixiang sync [--server URL] [--login LOGIN --password-stdin] [--data DIR]
 //	lixiang help [VERB]
 //
@@ -48,7 +49,9 @@ type env struct {
 // verb is one command: its name, its synopsis and what it does (Chinese and
 // English), and the function that runs it with the arguments after its name.
 type verb struct {
-	name     string
+	name string
+	// synopsis is the verb's usage; a verb with several forms has one per
+	// line (see forms).
 	synopsis string
 	zh, en   string
 	run      runFunc
@@ -79,9 +82,9 @@ var verbs = []verb{
 	},
 	{
 		name:     "export",
-		synopsis: "export PROJECT...|--all [-o FILE] [--data DIR]",
-		zh:       "把本地库中的项目（ID 或登记号）或全部项目导出为交换文件",
-		en:       "export projects (by id or registration number) or all of them from the local store as an interchange file",
+		synopsis: "export PROJECT...|--all [-o FILE] [--data DIR]\n" + exportPDFSynopsis,
+		zh:       "把本地库中的项目（ID 或登记号）或全部项目导出为交换文件；minutes / registration 把一个项目的会议交接纪要或登记表导出为 PDF",
+		en:       "export projects (by id or registration number) or all of them from the local store as an interchange file; minutes / registration print one project's handover minutes or registration form as PDF",
 		run:      runExport,
 	},
 	{
@@ -158,10 +161,17 @@ func printHelp(w io.Writer) {
 	fmt.Fprintf(w, "命令 (verbs):\n")
 	width := len("help [VERB]")
 	for _, v := range verbs {
-		width = max(width, len(v.synopsis))
+		for _, f := range forms(v) {
+			width = max(width, len(f))
+		}
 	}
 	for _, v := range verbs {
-		fmt.Fprintf(w, "  %-*s  %s\n  %-*s  %s\n", width, v.synopsis, v.zh, width, "", v.en)
+		// The forms of the verb down the left, what it does beside them.
+		fs, desc := forms(v), []string{v.zh, v.en}
+		for i := range max(len(fs), len(desc)) {
+			line := fmt.Sprintf("  %-*s  %s", width, nth(fs, i), nth(desc, i))
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+		}
 	}
 	fmt.Fprintf(w, "  %-*s  %s\n  %-*s  %s\n\n", width, "help [VERB]", "显示帮助，或某个命令的用法", width, "", "show this help, or the usage of one verb")
 	fmt.Fprintf(w, "退出状态 (exit status): 0 有效 (valid) · 1 无效 (invalid) · 2 用法错误 (usage error)\n")
@@ -179,9 +189,27 @@ func newFlagSet(v verb) *flag.FlagSet {
 	return fs
 }
 
+// forms are the lines of a verb's synopsis, one per form of the verb.
+func forms(v verb) []string { return strings.Split(v.synopsis, "\n") }
+
+// nth is xs[i], or "" past its end.
+func nth(xs []string, i int) string {
+	if i < len(xs) {
+		return xs[i]
+	}
+	return ""
+}
+
 // printUsage writes a verb's usage, with its options when it has any.
 func printUsage(w io.Writer, v verb, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "用法 (usage): %s %s\n  %s\n  %s\n", Program, v.synopsis, v.zh, v.en)
+	for i, f := range forms(v) {
+		if i == 0 {
+			fmt.Fprintf(w, "用法 (usage): %s %s\n", Program, f)
+		} else {
+			fmt.Fprintf(w, "     或 (or): %s %s\n", Program, f)
+		}
+	}
+	fmt.Fprintf(w, "  %s\n  %s\n", v.zh, v.en)
 	hasFlags := false
 	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 	if hasFlags {
@@ -231,8 +259,12 @@ func flagError(e *env, v verb, fs *flag.FlagSet, err error) int {
 // returns ExitUsage.
 func usageError(e *env, v verb, zh, en string) int {
 	fmt.Fprintf(e.stderr, "%s (%s)\n", zh, en)
+	fs := forms(v)
 	fmt.Fprintf(e.stderr, "用法 (usage): %s %s — 运行 %s help %s 查看说明 (run %s help %s for details)\n",
-		Program, v.synopsis, Program, v.name, Program, v.name)
+		Program, fs[0], Program, v.name, Program, v.name)
+	for _, f := range fs[1:] {
+		fmt.Fprintf(e.stderr, "     或 (or): %s %s\n", Program, f)
+	}
 	return ExitUsage
 }
 

@@ -12,7 +12,9 @@ import (
 
 // runExport is "export PROJECT...|--all [-o FILE] [--data DIR]": it writes
 // projects of the local store (named by id or registration number) as an
-// interchange document to FILE, or standard output for - or no -o.
+// interchange document to FILE, or standard output for - or no -o. With
+// minutes or registration first it prints one project as PDF instead
+// (export_pdf.go).
 func runExport(ctx context.Context, e *env, v verb, args []string) int {
 	flags := newFlagSet(v)
 	all := flags.Bool("all", false, "导出全部项目 (export every project)")
@@ -21,6 +23,10 @@ func runExport(ctx context.Context, e *env, v verb, args []string) int {
 	pos, err := parseArgs(flags, args)
 	if err != nil {
 		return flagError(e, v, flags, err)
+	}
+	if len(pos) > 0 && isPDFDocument(pos[0]) {
+		return runExportPDF(ctx, e, v, pdfExport{doc: pos[0], refs: pos[1:], all: *all,
+			out: *out, outSet: flagSet(flags, "o"), data: *data})
 	}
 	if *all == (len(pos) > 0) {
 		return usageError(e, v, "请给出要导出的项目（ID 或登记号），或用 --all 导出全部", "name the projects to export (id or registration number), or use --all")
