@@ -9,7 +9,9 @@ import (
 //   - its applicant (owner), responsible sales and presales;
 //   - the salespeople and sales managers of the project's region;
 //   - everyone who decided a step, and whoever it waits for now (approvers
-//     see what waits for them);
+//     see what waits for them) in the project's region or with no region:
+//     the northern sales manager does not see, and so cannot decide, a
+//     southern registration;
 //   - the receiver, the handover organiser and participants, the initiator
 //     and the users of the initiation's permission matrix;
 //   - while it waits for the executing department (received, handed over,
@@ -57,7 +59,7 @@ func visibleTo(p *domain.Project, org *domain.Org) []string {
 			add(u.ID)
 		case next != "" && u.Has(next) && (u.Region == "" || u.Region == region):
 			add(u.ID)
-		case p.WaitsFor(u):
+		case p.WaitsFor(u) && (u.Region == "" || region == "" || u.Region == region):
 			add(u.ID)
 		}
 	}
