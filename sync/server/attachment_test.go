@@ -216,7 +216,9 @@ func TestAttachmentBadRequests(t *testing.T) {
 		{"short hash in missing", func() (*http.Response, []byte) {
 			return srv.Do(t, http.MethodPost, wire.PathMissing, tok, wire.MissingRequest{Hashes: []string{"abc"}})
 		}, 400, wire.EBadRequest},
-		{"JSON instead of bytes", func() (*http.Response, []byte) { return put(t, srv, tok, sha, []byte("test"), 0, 4, "application/json") }, 400, wire.EBadRequest},
+		{"JSON instead of bytes", func() (*http.Response, []byte) {
+			return put(t, srv, tok, sha, []byte("test"), 0, 4, "application/json")
+		}, 400, wire.EBadRequest},
 		{"no Upload-Length", func() (*http.Response, []byte) {
 			return raw(t, srv, http.MethodPut, wire.AttachmentPrefix+sha, tok, []byte("test"), map[string]string{"Content-Type": "application/octet-stream"})
 		}, 400, wire.EBadRequest},
