@@ -207,7 +207,9 @@ func serveInBackground(t *testing.T, args ...string) (addr string, log *syncBuff
 	ctx, cancel := context.WithCancel(context.Background())
 	log = &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), log, log) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), log, log)
+	}()
 	stopped := false
 	stop = func() int {
 		if stopped {
