@@ -208,44 +208,6 @@ func authorise(p *domain.Project, changes []domain.FieldChange, actor domain.Use
 	return out, nil
 }
 
-// emptyJSON reports whether a JSON value is one that omitempty leaves out.
-func emptyJSON(v string) bool {
-	switch strings.TrimSpace(v) {
-	case "null", `""`, "0", "false", "[]", "{}":
-		return true
-	}
-	return false
-}
-
-// checkKnown refuses field changes whose path is not a field of a project
-// (they would otherwise be dropped without a word when the document is
-// decoded).
-func checkKnown(p *domain.Project, changes []domain.FieldChange) error {
-	flat, err := domain.Flatten(p)
-	if err != nil {
-		return err
-	}
-	for _, c := range changes {
-		if emptyJSON(c.New) {
-			continue
-		}
-		if _, ok := flat[c.Path]; ok {
-			continue
-		}
-		found := false
-		for k := range flat {
-			if strings.HasPrefix(k, c.Path+".") || strings.HasPrefix(k, c.Path+"[") {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return domain.Errorf(domain.EINVALID, "未知字段：%s", "unknown field: %s", c.Path)
-		}
-	}
-	return nil
-}
-
 // outcome is what applying one change did.
 type outcome struct {
 	project   *domain.Project // to write; nil when nothing changed
@@ -292,12 +254,9 @@ func (s *Server) create(tx *sqlite.Tx, actor domain.User, c wire.Change, now tim
 		sets[fc.Path] = fc.New
 		journal = append(journal, fc)
 	}
-	p, err := domain.SetFields(&domain.Project{}, sets)
+	p, err := buildProject(sets)
 	if err != nil {
-		return nil, invalid(err)
-	}
-	if err := checkKnown(p, journal); err != nil {
-		return nil, invalid(err)
+		return nil, err
 	}
 	if p.ID != c.ProjectID {
 		return nil, domain.Errorf(domain.EINVALID, "新项目的 id 字段（%s）与修改的项目 ID 不一致", "the new project's id (%s) differs from the change's project id", p.ID)
@@ -351,12 +310,12 @@ func (s *Server) edit(tx *sqlite.Tx, cur *domain.Project, actor domain.User, c w
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFields(changes); err != nil {
+		return nil, err
+	}
 	merged, applied, conflicts, err := domain.Merge(cur, changes)
 	if err != nil {
 		return nil, invalid(err)
-	}
-	if err := checkKnown(merged, applied); err != nil {
-		return nil, err
 	}
 	if !merged.Kind().Valid() {
 		return nil, domain.Errorf(domain.EINVALID, "项目类型须为 local、saas 或 upgrade", "the kind must be local, saas or upgrade")
@@ -386,11 +345,8 @@ func (s *Server) edit(tx *sqlite.Tx, cur *domain.Project, actor domain.User, c w
 		return &outcome{}, nil
 	}
 	merged.UpdatedAt = now
-	journal, err := domain.Diff(cur, merged)
-	if err != nil {
-		return nil, err
-	}
-	return &outcome{project: merged, journal: journal, conflicts: conflicts}, nil
+	// The journal keeps what changed; a conflict is kept on the project.
+	return &outcome{project: merged, journal: applied, conflicts: conflicts}, nil
 }
 
 // action carries out a workflow command on the project as the server has

@@ -269,9 +269,52 @@ func (db *DB) inTx(ctx context.Context, f func(tx *sql.Tx) error) (err error) {
 
 // Tx is one write transaction (see Update).
 type Tx struct {
-	ctx context.Context
-	tx  *sql.Tx
-	db  *DB
+	ctx   context.Context
+	tx    *sql.Tx
+	db    *DB
+	stmts map[string]*sql.Stmt // prepared once per transaction
+}
+
+// stmt returns the transaction's prepared statement for query: a push
+// runs the same few statements hundreds of times, and parsing SQL is not
+// free.
+func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := tx.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := tx.tx.PrepareContext(tx.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = s
+	return s, nil
+}
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(tx.ctx, args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(tx.ctx, args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return tx.tx.QueryRowContext(tx.ctx, query, args...) // reports the error
+	}
+	return s.QueryRowContext(tx.ctx, args...)
 }
 
 // Update runs f in one write transaction: everything f writes commits

@@ -78,7 +78,7 @@ func (tx *Tx) Org() (*domain.Org, error) {
 // users are signed out.
 func (tx *Tx) SaveOrg(o *domain.Org, now time.Time) (int64, error) {
 	var v int64
-	err := tx.tx.QueryRowContext(tx.ctx, "SELECT coalesce(max(version), 0) FROM org").Scan(&v)
+	err := tx.queryRow("SELECT coalesce(max(version), 0) FROM org").Scan(&v)
 	if err != nil {
 		return 0, fmt.Errorf("save org: %w", err)
 	}
@@ -88,7 +88,7 @@ func (tx *Tx) SaveOrg(o *domain.Org, now time.Time) (int64, error) {
 		return 0, fmt.Errorf("save org: %w", err)
 	}
 	at := formatTime(now)
-	_, err = tx.tx.ExecContext(tx.ctx, `INSERT INTO org (id, doc, version, updated_at) VALUES (1, ?, ?, ?)
+	_, err = tx.exec(`INSERT INTO org (id, doc, version, updated_at) VALUES (1, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, updated_at = excluded.updated_at`,
 		string(doc), o.Version, at)
 	if err != nil {
@@ -96,14 +96,14 @@ func (tx *Tx) SaveOrg(o *domain.Org, now time.Time) (int64, error) {
 	}
 	// Logins may move between users in one import: park every login on a
 	// name no login can have, then give each user theirs.
-	if _, err := tx.tx.ExecContext(tx.ctx, "UPDATE users SET login = '#' || id"); err != nil {
+	if _, err := tx.exec("UPDATE users SET login = '#' || id"); err != nil {
 		return 0, fmt.Errorf("save org users: %w", err)
 	}
-	if _, err := tx.tx.ExecContext(tx.ctx, "UPDATE users SET disabled = 1"); err != nil {
+	if _, err := tx.exec("UPDATE users SET disabled = 1"); err != nil {
 		return 0, fmt.Errorf("save org users: %w", err)
 	}
 	for _, u := range o.Users {
-		_, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO users (id, login, disabled, created_at, updated_at)
+		_, err := tx.exec(`INSERT INTO users (id, login, disabled, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET login = excluded.login, disabled = excluded.disabled, updated_at = excluded.updated_at`,
 			u.ID, u.Login, u.Disabled, at, at)
@@ -111,7 +111,7 @@ func (tx *Tx) SaveOrg(o *domain.Org, now time.Time) (int64, error) {
 			return 0, fmt.Errorf("save org user %s: %w", u.ID, err)
 		}
 	}
-	if _, err := tx.tx.ExecContext(tx.ctx,
+	if _, err := tx.exec(
 		"DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE disabled = 1)"); err != nil {
 		return 0, fmt.Errorf("save org users: %w", err)
 	}
@@ -121,7 +121,7 @@ func (tx *Tx) SaveOrg(o *domain.Org, now time.Time) (int64, error) {
 // UserHasPassword reports whether the user has a password set.
 func (tx *Tx) UserHasPassword(userID string) (bool, error) {
 	var n int
-	err := tx.tx.QueryRowContext(tx.ctx, "SELECT count(*) FROM users WHERE id = ? AND password_hash IS NOT NULL", userID).Scan(&n)
+	err := tx.queryRow("SELECT count(*) FROM users WHERE id = ? AND password_hash IS NOT NULL", userID).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("password of %s: %w", userID, err)
 	}
@@ -130,7 +130,7 @@ func (tx *Tx) UserHasPassword(userID string) (bool, error) {
 
 // SetPassword is DB.SetPassword inside this transaction.
 func (tx *Tx) SetPassword(userID string, hash []byte, now time.Time) error {
-	res, err := tx.tx.ExecContext(tx.ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+	res, err := tx.exec("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
 		hash, formatTime(now), userID)
 	if err != nil {
 		return fmt.Errorf("set password of %s: %w", userID, err)
@@ -138,7 +138,7 @@ func (tx *Tx) SetPassword(userID string, hash []byte, now time.Time) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return domain.Errorf(domain.ENOTFOUND, "没有此用户：%s", "no such user: %s", userID)
 	}
-	if _, err := tx.tx.ExecContext(tx.ctx, "DELETE FROM tokens WHERE user_id = ?", userID); err != nil {
+	if _, err := tx.exec("DELETE FROM tokens WHERE user_id = ?", userID); err != nil {
 		return fmt.Errorf("set password of %s: %w", userID, err)
 	}
 	return nil

@@ -24,7 +24,7 @@ type Stored struct {
 func (tx *Tx) Project(id string) (*Stored, error) {
 	var doc string
 	s := &Stored{}
-	err := tx.tx.QueryRowContext(tx.ctx, "SELECT doc, version, seq FROM projects WHERE id = ?", id).
+	err := tx.queryRow("SELECT doc, version, seq FROM projects WHERE id = ?", id).
 		Scan(&doc, &s.Version, &s.Seq)
 	if err != nil {
 		return nil, fmt.Errorf("load project %s: %w", id, notFound(err, "服务器上没有此项目：%s", "no such project on the server: %s", id))
@@ -40,7 +40,7 @@ func (tx *Tx) Project(id string) (*Stored, error) {
 // nextSeq takes the next number of the global change sequence.
 func (tx *Tx) nextSeq() (int64, error) {
 	var seq int64
-	err := tx.tx.QueryRowContext(tx.ctx, "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value").Scan(&seq)
+	err := tx.queryRow("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value").Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("next seq: %w", err)
 	}
@@ -59,7 +59,7 @@ func (tx *Tx) PutProject(p *domain.Project, version int64, visible []string) (in
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.tx.ExecContext(tx.ctx, `INSERT INTO projects (id, doc, version, seq, number, kind, status, region,
+	_, err = tx.exec(`INSERT INTO projects (id, doc, version, seq, number, kind, status, region,
 			owner_id, deleted, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, seq = excluded.seq,
@@ -85,7 +85,7 @@ func (tx *Tx) SetVisibility(projectID string, users []string) (changed bool, err
 	want := slices.Clone(users)
 	slices.Sort(want)
 	want = slices.Compact(want)
-	rows, err := tx.tx.QueryContext(tx.ctx, "SELECT user_id FROM project_visibility WHERE project_id = ? ORDER BY user_id", projectID)
+	rows, err := tx.query("SELECT user_id FROM project_visibility WHERE project_id = ? ORDER BY user_id", projectID)
 	if err != nil {
 		return false, fmt.Errorf("visibility of %s: %w", projectID, err)
 	}
@@ -105,11 +105,11 @@ func (tx *Tx) SetVisibility(projectID string, users []string) (changed bool, err
 	if slices.Equal(have, want) {
 		return false, nil
 	}
-	if _, err := tx.tx.ExecContext(tx.ctx, "DELETE FROM project_visibility WHERE project_id = ?", projectID); err != nil {
+	if _, err := tx.exec("DELETE FROM project_visibility WHERE project_id = ?", projectID); err != nil {
 		return false, fmt.Errorf("visibility of %s: %w", projectID, err)
 	}
 	for _, u := range want {
-		if _, err := tx.tx.ExecContext(tx.ctx, "INSERT INTO project_visibility (project_id, user_id) VALUES (?, ?)", projectID, u); err != nil {
+		if _, err := tx.exec("INSERT INTO project_visibility (project_id, user_id) VALUES (?, ?)", projectID, u); err != nil {
 			return false, fmt.Errorf("visibility of %s: %w", projectID, err)
 		}
 	}
@@ -123,21 +123,21 @@ func (tx *Tx) Touch(projectID string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.tx.ExecContext(tx.ctx, "UPDATE projects SET seq = ? WHERE id = ?", seq, projectID); err != nil {
+	if _, err := tx.exec("UPDATE projects SET seq = ? WHERE id = ?", seq, projectID); err != nil {
 		return fmt.Errorf("touch project %s: %w", projectID, err)
 	}
 	return nil
 }
 
 func (tx *Tx) setAttachments(p *domain.Project) error {
-	if _, err := tx.tx.ExecContext(tx.ctx, "DELETE FROM project_attachments WHERE project_id = ?", p.ID); err != nil {
+	if _, err := tx.exec("DELETE FROM project_attachments WHERE project_id = ?", p.ID); err != nil {
 		return fmt.Errorf("attachments of %s: %w", p.ID, err)
 	}
 	for _, a := range p.Registration.Attachments {
 		if a.SHA256 == "" {
 			continue
 		}
-		_, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO project_attachments (sha256, project_id) VALUES (?, ?)
+		_, err := tx.exec(`INSERT INTO project_attachments (sha256, project_id) VALUES (?, ?)
 			ON CONFLICT DO NOTHING`, a.SHA256, p.ID)
 		if err != nil {
 			return fmt.Errorf("attachments of %s: %w", p.ID, err)
@@ -148,7 +148,7 @@ func (tx *Tx) setAttachments(p *domain.Project) error {
 
 // ProjectIDs returns the ids of every stored project, tombstones too.
 func (tx *Tx) ProjectIDs() ([]string, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, "SELECT id FROM projects ORDER BY seq")
+	rows, err := tx.query("SELECT id FROM projects ORDER BY seq")
 	if err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
@@ -183,7 +183,7 @@ type AppliedChange struct {
 // server has never answered it.
 func (tx *Tx) AppliedChange(changeID string) (rec AppliedChange, found bool, err error) {
 	var at, result string
-	err = tx.tx.QueryRowContext(tx.ctx, `SELECT change_id, project_id, user_id, device_id, status, result, at
+	err = tx.queryRow(`SELECT change_id, project_id, user_id, device_id, status, result, at
 		FROM applied_changes WHERE change_id = ?`, changeID).
 		Scan(&rec.ChangeID, &rec.ProjectID, &rec.UserID, &rec.DeviceID, &rec.Status, &result, &at)
 	if err == sql.ErrNoRows {
@@ -201,7 +201,7 @@ func (tx *Tx) AppliedChange(changeID string) (rec AppliedChange, found bool, err
 
 // RecordChange records the answer to a change id.
 func (tx *Tx) RecordChange(rec AppliedChange) error {
-	_, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO applied_changes (change_id, project_id, user_id, device_id,
+	_, err := tx.exec(`INSERT INTO applied_changes (change_id, project_id, user_id, device_id,
 			status, result, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		rec.ChangeID, rec.ProjectID, rec.UserID, rec.DeviceID, rec.Status, string(rec.Result), formatTime(rec.At))
 	if err != nil {
@@ -220,7 +220,7 @@ func (tx *Tx) AppendJournal(projectID, changeID, actorID string, at time.Time, c
 	if err != nil {
 		return fmt.Errorf("journal of %s: %w", projectID, err)
 	}
-	_, err = tx.tx.ExecContext(tx.ctx, `INSERT INTO journal (project_id, change_id, actor_id, at, changes)
+	_, err = tx.exec(`INSERT INTO journal (project_id, change_id, actor_id, at, changes)
 		VALUES (?, ?, ?, ?, ?)`, projectID, changeID, actorID, formatTime(at), string(b))
 	if err != nil {
 		return fmt.Errorf("journal of %s: %w", projectID, err)
@@ -268,7 +268,7 @@ func (db *DB) Journal(ctx context.Context, projectID string) ([]JournalLine, err
 // when the transaction that uses the number commits).
 func (tx *Tx) NextNumber(prefix string, year int) (int64, error) {
 	var n int64
-	err := tx.tx.QueryRowContext(tx.ctx, `INSERT INTO number_counters (prefix, year, last) VALUES (?, ?, 1)
+	err := tx.queryRow(`INSERT INTO number_counters (prefix, year, last) VALUES (?, ?, 1)
 		ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last`, prefix, year).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("next number %s-%d: %w", prefix, year, err)
@@ -279,7 +279,7 @@ func (tx *Tx) NextNumber(prefix string, year int) (int64, error) {
 // NumberTaken reports whether a project holds the registration number.
 func (tx *Tx) NumberTaken(number string) (bool, error) {
 	var n int
-	if err := tx.tx.QueryRowContext(tx.ctx, "SELECT count(*) FROM projects WHERE number = ?", number).Scan(&n); err != nil {
+	if err := tx.queryRow("SELECT count(*) FROM projects WHERE number = ?", number).Scan(&n); err != nil {
 		return false, fmt.Errorf("number %s: %w", number, err)
 	}
 	return n > 0, nil
@@ -354,7 +354,7 @@ func (db *DB) Pull(ctx context.Context, userID string, all bool, since int64, li
 // visibility).
 func (tx *Tx) Visible(projectID, userID string) (bool, error) {
 	var n int
-	err := tx.tx.QueryRowContext(tx.ctx, "SELECT count(*) FROM project_visibility WHERE project_id = ? AND user_id = ?",
+	err := tx.queryRow("SELECT count(*) FROM project_visibility WHERE project_id = ? AND user_id = ?",
 		projectID, userID).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("visibility of %s: %w", projectID, err)
