@@ -1,12 +1,12 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"lixiang/domain"
@@ -25,6 +25,10 @@ const MetaCursor = "sync.cursor"
 type PulledProject struct {
 	Version int64
 	Doc     json.RawMessage
+	// Project is Doc decoded, when the caller has decoded it already (the
+	// engine decodes a page while the one before it is being written);
+	// nil to have ApplyPulled decode Doc.
+	Project *domain.Project
 }
 
 // Cursor returns the pull cursor (0 before the first pull).
@@ -72,17 +76,16 @@ func (s *Store) ResetCursor(ctx context.Context) error {
 // A pulled version older than the one the store already records (a late
 // answer) leaves the project as it is.
 func (s *Store) ApplyPulled(ctx context.Context, page []PulledProject, cursor int64) error {
+	if len(page) == 0 {
+		// Nothing new (the no-op sync): no write unless the cursor moves.
+		if old, err := s.Cursor(ctx); err == nil && cursor <= old {
+			return nil
+		}
+	}
 	at := formatTime(s.now())
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		w, err := newPullWriter(ctx, tx)
-		if err != nil {
+		if err := s.applyPage(ctx, tx, page, at); err != nil {
 			return err
-		}
-		defer w.close()
-		for i, pp := range page {
-			if err := s.applyPulled(ctx, w, pp, at); err != nil {
-				return fmt.Errorf("pulled project %d of %d: %w", i+1, len(page), err)
-			}
 		}
 		old, err := readCursor(ctx, tx)
 		if err != nil {
@@ -98,109 +101,249 @@ func (s *Store) ApplyPulled(ctx context.Context, page []PulledProject, cursor in
 	return nil
 }
 
-// pullWriter holds the prepared statements of one pull page.
-type pullWriter struct {
-	tx                         *sql.Tx
-	load, replay, upsert, jrnl *sql.Stmt
+// stored is what the store holds of a pulled project already here.
+type stored struct {
+	doc, searchText string
+	version         int64
+	replay          bool // it has local changes to replay on the server's
 }
 
-func newPullWriter(ctx context.Context, tx *sql.Tx) (*pullWriter, error) {
-	w := &pullWriter{tx: tx}
-	var err error
-	prep := func(q string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
-		return st
+// pulledRow is one project of a page, ready to write.
+type pulledRow struct {
+	p          *domain.Project
+	doc        string // the document to store
+	serverDoc  string
+	version    int64
+	searchText string
+}
+
+// Rows of one multi-row INSERT of pulled projects: the full-text index
+// flushes its pending terms at every statement, so new projects go in
+// together rather than one statement each.
+const insertChunk = 64
+
+// applyPage writes one page inside tx: new projects in multi-row inserts,
+// projects already here one by one (only those whose search text changed
+// touch the full-text index), with the journal of what changed here.
+func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject, at string) error {
+	if len(page) == 0 {
+		return nil
 	}
-	w.load = prep("SELECT doc, server_version FROM projects WHERE id = ?")
-	w.replay = prep(`SELECT kind, state, payload FROM outbox WHERE project_id = ?
+	// The newest copy of each project in the page, in page order.
+	type item struct {
+		p   *domain.Project
+		raw json.RawMessage
+		v   int64
+	}
+	items := make([]item, 0, len(page))
+	index := make(map[string]int, len(page))
+	for i, pp := range page {
+		p := pp.Project
+		if p == nil {
+			p = new(domain.Project)
+			if err := json.Unmarshal(pp.Doc, p); err != nil {
+				return fmt.Errorf("pulled project %d of %d: decode: %w", i+1, len(page), err)
+			}
+		}
+		if !domain.ValidID(p.ID) {
+			return fmt.Errorf("pulled project %d of %d: %w", i+1, len(page), domain.Errorf(domain.EINVALID,
+				"服务器发来的项目 ID 不正确：“%s”", "the server sent a bad project id %q", p.ID))
+		}
+		if j, dup := index[p.ID]; dup {
+			if pp.Version >= items[j].v {
+				items[j] = item{p, pp.Doc, pp.Version}
+			}
+			continue
+		}
+		index[p.ID] = len(items)
+		items = append(items, item{p, pp.Doc, pp.Version})
+	}
+	ids := make([]any, len(items))
+	for i, it := range items {
+		ids[i] = it.p.ID
+	}
+	have, err := loadStored(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+
+	replay, err := tx.PrepareContext(ctx, `SELECT payload FROM outbox WHERE project_id = ?
 		AND (state = 'pending' OR (state = 'needs_attention' AND kind = 'edit')) ORDER BY seq`)
-	w.upsert = prep(`INSERT INTO projects (id, kind, status, number, region, owner_id, sales_id,
-			short_name, full_name, title, updated_at, deleted, search_text, doc, server_doc, server_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	if err != nil {
+		return err
+	}
+	defer replay.Close()
+	update, err := tx.PrepareContext(ctx, `UPDATE projects SET kind = ?, status = ?, number = ?, region = ?,
+		owner_id = ?, sales_id = ?, short_name = ?, full_name = ?, title = ?, updated_at = ?, deleted = ?,
+		doc = ?, server_doc = ?, server_version = max(server_version, ?) WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer update.Close()
+	updateSearch, err := tx.PrepareContext(ctx, "UPDATE projects SET search_text = ? WHERE id = ?")
+	if err != nil {
+		return err
+	}
+	defer updateSearch.Close()
+
+	var inserts []pulledRow
+	var journal []any
+	for _, it := range items {
+		old, exists := have[it.p.ID]
+		if exists && it.v < old.version {
+			continue // a newer version is already here
+		}
+		row := pulledRow{p: it.p, doc: string(it.raw), serverDoc: string(it.raw), version: it.v}
+		if !exists {
+			row.searchText = searchText(row.p)
+			inserts = append(inserts, row)
+			continue
+		}
+		if old.replay {
+			if row.p, err = replayLocal(ctx, replay, it.p); err != nil {
+				return fmt.Errorf("project %s: %w", it.p.ID, err)
+			}
+			b, err := json.Marshal(row.p)
+			if err != nil {
+				return fmt.Errorf("project %s: encode: %w", it.p.ID, err)
+			}
+			row.doc = string(b)
+		}
+		if row.doc == old.doc {
+			// Nothing changed here: only the server's copy is recorded.
+			if _, err := tx.ExecContext(ctx, "UPDATE projects SET server_doc = ?, server_version = max(server_version, ?) WHERE id = ?",
+				row.serverDoc, row.version, row.p.ID); err != nil {
+				return fmt.Errorf("project %s: %w", row.p.ID, err)
+			}
+			continue
+		}
+		changes, err := changedHere(old.doc, row.doc, row.p)
+		if err != nil {
+			return fmt.Errorf("project %s: %w", row.p.ID, err)
+		}
+		changeID := "server:v" + strconv.FormatInt(row.version, 10)
+		for _, c := range changes {
+			journal = append(journal, row.p.ID, ServerActor, at, changeID, c.Path, c.Old, c.New)
+		}
+		p, r := row.p, &row.p.Registration
+		if _, err := update.ExecContext(ctx, string(r.Kind), string(p.Status), p.Number, r.Customer.Region,
+			p.OwnerID, r.SalesID, r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt),
+			p.Deleted, row.doc, row.serverDoc, row.version, p.ID); err != nil {
+			return fmt.Errorf("project %s: write: %w", p.ID, err)
+		}
+		if st := searchText(p); st != old.searchText {
+			if _, err := updateSearch.ExecContext(ctx, st, p.ID); err != nil {
+				return fmt.Errorf("project %s: search text: %w", p.ID, err)
+			}
+		}
+	}
+	for i := 0; i < len(inserts); i += insertChunk {
+		if err := insertPulled(ctx, tx, inserts[i:min(i+insertChunk, len(inserts))]); err != nil {
+			return err
+		}
+	}
+	const journalCols = 7
+	for i := 0; i < len(journal); i += journalCols * insertChunk {
+		args := journal[i:min(i+journalCols*insertChunk, len(journal))]
+		q := "INSERT INTO journal (project_id, actor_id, at, change_id, path, old, new) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", len(args)/journalCols), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+	}
+	return nil
+}
+
+// loadStored reads what the store holds of the projects with ids.
+func loadStored(ctx context.Context, tx *sql.Tx, ids []any) (map[string]stored, error) {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.doc, p.search_text, p.server_version,
+		EXISTS (SELECT 1 FROM outbox o WHERE o.project_id = p.id
+			AND (o.state = 'pending' OR (o.state = 'needs_attention' AND o.kind = 'edit')))
+		FROM projects p WHERE p.id IN (`+marks+`)`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("load stored projects: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]stored, len(ids))
+	for rows.Next() {
+		var id string
+		var s stored
+		if err := rows.Scan(&id, &s.doc, &s.searchText, &s.version, &s.replay); err != nil {
+			return nil, fmt.Errorf("load stored projects: %w", err)
+		}
+		out[id] = s
+	}
+	return out, rows.Err()
+}
+
+// insertPulled inserts new projects in one statement.
+func insertPulled(ctx context.Context, tx *sql.Tx, rows []pulledRow) error {
+	const cols = 16
+	args := make([]any, 0, cols*len(rows))
+	for _, row := range rows {
+		p, r := row.p, &row.p.Registration
+		args = append(args, p.ID, string(r.Kind), string(p.Status), p.Number, r.Customer.Region, p.OwnerID, r.SalesID,
+			r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt), p.Deleted,
+			row.searchText, row.doc, row.serverDoc, row.version)
+	}
+	q := `INSERT INTO projects (id, kind, status, number, region, owner_id, sales_id,
+			short_name, full_name, title, updated_at, deleted, search_text, doc, server_doc, server_version) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(rows)), ", ") + `
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, number = excluded.number,
 			region = excluded.region, owner_id = excluded.owner_id, sales_id = excluded.sales_id,
 			short_name = excluded.short_name, full_name = excluded.full_name, title = excluded.title,
 			updated_at = excluded.updated_at, deleted = excluded.deleted, search_text = excluded.search_text,
 			doc = excluded.doc, server_doc = excluded.server_doc,
-			server_version = max(server_version, excluded.server_version)`)
-	w.jrnl = prep(`INSERT INTO journal (project_id, actor_id, at, change_id, path, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		w.close()
-		return nil, err
-	}
-	return w, nil
-}
-
-func (w *pullWriter) close() {
-	for _, st := range []*sql.Stmt{w.load, w.replay, w.upsert, w.jrnl} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-func (s *Store) applyPulled(ctx context.Context, w *pullWriter, pp PulledProject, at string) error {
-	var server domain.Project
-	if err := json.Unmarshal(pp.Doc, &server); err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	if !domain.ValidID(server.ID) {
-		return domain.Errorf(domain.EINVALID, "服务器发来的项目 ID 不正确：“%s”", "the server sent a bad project id %q", server.ID)
-	}
-	var oldDoc string
-	var oldVersion int64
-	err := w.load.QueryRowContext(ctx, server.ID).Scan(&oldDoc, &oldVersion)
-	exists := err == nil
-	if err != nil && err != sql.ErrNoRows {
-		return fmt.Errorf("project %s: %w", server.ID, err)
-	}
-	if exists && pp.Version < oldVersion {
-		return nil // a newer version is already here
-	}
-	var local *domain.Project
-	next := &server
-	if exists {
-		local = new(domain.Project)
-		if err := json.Unmarshal([]byte(oldDoc), local); err != nil {
-			return fmt.Errorf("project %s: decode stored project: %w", server.ID, err)
-		}
-		if next, err = replayLocal(ctx, w.replay, &server, local); err != nil {
-			return fmt.Errorf("project %s: %w", server.ID, err)
-		}
-	}
-	doc, err := json.Marshal(next)
-	if err != nil {
-		return fmt.Errorf("project %s: encode: %w", server.ID, err)
-	}
-	serverDoc, err := compactJSON(pp.Doc)
-	if err != nil {
-		return fmt.Errorf("project %s: %w", server.ID, err)
-	}
-	r := &next.Registration
-	_, err = w.upsert.ExecContext(ctx, next.ID, string(r.Kind), string(next.Status), next.Number, r.Customer.Region,
-		next.OwnerID, r.SalesID, r.Customer.ShortName, r.Customer.FullName, next.Title(), formatTime(next.UpdatedAt),
-		next.Deleted, searchText(next), string(doc), serverDoc, pp.Version)
-	if err != nil {
-		return fmt.Errorf("project %s: write: %w", server.ID, err)
-	}
-	if local == nil {
-		return nil
-	}
-	changes, err := domain.Diff(local, next)
-	if err != nil {
-		return fmt.Errorf("project %s: %w", server.ID, err)
-	}
-	changeID := "server:v" + strconv.FormatInt(pp.Version, 10)
-	for _, c := range changes {
-		if _, err := w.jrnl.ExecContext(ctx, next.ID, ServerActor, at, changeID, c.Path, c.Old, c.New); err != nil {
-			return fmt.Errorf("project %s: journal: %w", server.ID, err)
-		}
+			server_version = max(server_version, excluded.server_version)`
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("write %d pulled projects: %w", len(rows), err)
 	}
 	return nil
+}
+
+// withoutUpdatedAt is a project document (as encoding/json writes it)
+// without its updated_at member, so that two documents that differ only in
+// it compare equal as text.
+func withoutUpdatedAt(doc string) (string, bool) {
+	const key = `"updated_at":"`
+	i := strings.Index(doc, key)
+	if i < 0 {
+		return "", false
+	}
+	j := strings.IndexByte(doc[i+len(key):], '"')
+	if j < 0 {
+		return "", false
+	}
+	return doc[:i] + doc[i+len(key)+j+1:], true
+}
+
+// changedHere returns the field changes from the stored document to next,
+// leaving out bookkeeping (updated_at): what the pull changed on this
+// device. It only flattens both when they differ in more than that.
+func changedHere(oldDoc, nextDoc string, next *domain.Project) ([]domain.FieldChange, error) {
+	if a, ok := withoutUpdatedAt(oldDoc); ok {
+		if b, ok := withoutUpdatedAt(nextDoc); ok && a == b {
+			return nil, nil
+		}
+	}
+	var old domain.Project
+	if err := json.Unmarshal([]byte(oldDoc), &old); err != nil {
+		return nil, fmt.Errorf("decode stored project: %w", err)
+	}
+	old.UpdatedAt = next.UpdatedAt
+	a, err := json.Marshal(&old)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(next)
+	if err != nil {
+		return nil, err
+	}
+	if string(a) == string(b) {
+		return nil, nil
+	}
+	return domain.Diff(&old, next)
 }
 
 // replayLocal returns the server's project with the local edits the server
@@ -208,7 +351,7 @@ func (s *Store) applyPulled(ctx context.Context, w *pullWriter, pp PulledProject
 // effect too, until the server answers it) and every refused edit, in the
 // order they were made, each field taking the change's new value. With
 // none, it is the server's project itself.
-func replayLocal(ctx context.Context, replay *sql.Stmt, server, local *domain.Project) (*domain.Project, error) {
+func replayLocal(ctx context.Context, replay *sql.Stmt, server *domain.Project) (*domain.Project, error) {
 	rows, err := replay.QueryContext(ctx, server.ID)
 	if err != nil {
 		return nil, fmt.Errorf("local changes: %w", err)
@@ -217,10 +360,8 @@ func replayLocal(ctx context.Context, replay *sql.Stmt, server, local *domain.Pr
 	sets := map[string]string{}
 	n := 0
 	for rows.Next() {
-		var kind ChangeKind
-		var state ChangeState
 		var payload string
-		if err := rows.Scan(&kind, &state, &payload); err != nil {
+		if err := rows.Scan(&payload); err != nil {
 			return nil, fmt.Errorf("local changes: %w", err)
 		}
 		var p struct {
@@ -256,19 +397,7 @@ func replayLocal(ctx context.Context, replay *sql.Stmt, server, local *domain.Pr
 	if len(out.Conflicts) == 0 {
 		out.Conflicts = nil
 	}
-	if local.UpdatedAt.After(out.UpdatedAt) {
-		out.UpdatedAt = local.UpdatedAt
-	}
 	return out, nil
-}
-
-func compactJSON(raw json.RawMessage) (string, error) {
-	var b bytes.Buffer
-	b.Grow(len(raw))
-	if err := json.Compact(&b, raw); err != nil {
-		return "", fmt.Errorf("server document: %w", err)
-	}
-	return b.String(), nil
 }
 
 // PushOutcome is the server's final answer to one pushed change, as the
@@ -461,7 +590,7 @@ type ConflictedProject struct {
 // most recently updated first.
 func (s *Store) Conflicts(ctx context.Context) ([]ConflictedProject, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, number, title, json_extract(doc, '$.conflicts') FROM projects
-		WHERE conflict_count > 0 AND deleted = 0 ORDER BY updated_at DESC, pk DESC`)
+		WHERE conflict_count > 0 AND +deleted = 0 ORDER BY updated_at DESC, pk DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("conflicts: %w", err)
 	}
@@ -488,7 +617,7 @@ func (s *Store) Conflicts(ctx context.Context) ([]ConflictedProject, error) {
 // hold in all.
 func (s *Store) ConflictCount(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(conflict_count), 0) FROM projects WHERE conflict_count > 0 AND deleted = 0").Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(conflict_count), 0) FROM projects WHERE conflict_count > 0 AND +deleted = 0").Scan(&n); err != nil {
 		return 0, fmt.Errorf("count conflicts: %w", err)
 	}
 	return n, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"lixiang/domain"
 )
@@ -273,5 +274,36 @@ func TestConflictsAreListedAndResolvedAsAnOrdinaryEdit(t *testing.T) {
 	ch := outboxFor(t, s, p.ID)
 	if len(ch) != 1 || ch[0].BaseVersion != 4 || !strings.Contains(string(ch[0].Payload), "conflicts[0].path") {
 		t.Errorf("the resolution's outbox change = %+v", ch)
+	}
+}
+
+func TestAPullThatChangesNothingHereJournalsNothing(t *testing.T) {
+	s, clock, _ := openTest(t)
+	org := demoOrg(t)
+	ctx := t.Context()
+	p := localDraft(t, s, org, clock.Now())
+	create := mustSave(t, s, "u-zhangwei", p)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.RecordPushed(ctx, []PushOutcome{{ChangeID: create.ChangeID, ProjectID: p.ID, Version: 1}}))
+	before, _ := s.Journal(ctx, p.ID)
+	// The server's copy of the change just pushed: the same content, the
+	// server's time.
+	must(s.ApplyPulled(ctx, []PulledProject{serverCopy(t, p, 1, func(q *domain.Project) { q.UpdatedAt = q.UpdatedAt.Add(time.Minute) })}, 1))
+	if after, _ := s.Journal(ctx, p.ID); len(after) != len(before) {
+		t.Errorf("the pull-back of our own change journaled %+v", after[len(before):])
+	}
+	if got := mustProject(t, s, p.ID); !got.UpdatedAt.Equal(p.UpdatedAt.Add(time.Minute)) {
+		t.Errorf("updated_at = %s, want the server's", got.UpdatedAt)
+	}
+	// An empty page that does not move the cursor writes nothing.
+	must(s.ApplyPulled(ctx, nil, 1))
+	must(s.ApplyPulled(ctx, nil, 4))
+	if c, _ := s.Cursor(ctx); c != 4 {
+		t.Errorf("cursor = %d, want 4", c)
 	}
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -340,4 +343,51 @@ func TestRunWaitsForASignInWhenSignedOut(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+func TestOutChangeIsAWireChange(t *testing.T) {
+	s := openStore(t)
+	p := saveDraft(t, s)
+	p.Registration.Attachments = []domain.Attachment{{ID: uuid.Must(uuid.NewV7()).String(), Name: "a.pdf",
+		SHA256: strings.Repeat("ab", 32), Role: domain.AttachPresales}}
+	if _, err := s.SaveProject(t.Context(), "u-zhangwei", p); err != nil {
+		t.Fatal(err)
+	}
+	org, _ := domain.ParseOrg(assets.DemoOrgJSON)
+	u, _ := org.User("u-zhangwei")
+	if _, err := s.Apply(t.Context(), p.ID, domain.Command{Action: domain.ActDiscard, Comment: "不要了"}, u, org); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := s.Pending(t.Context(), 0, 0)
+	if err != nil || len(batch) != 3 {
+		t.Fatalf("pending = %d, %v", len(batch), err)
+	}
+	out, hashes, err := toWire(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hashes) != 1 || hashes[0] != strings.Repeat("ab", 32) {
+		t.Errorf("hashes = %v", hashes)
+	}
+	raw, err := json.Marshal(outPush{DeviceID: "d", Changes: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got wire.PushRequest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("the push is not a wire.PushRequest: %v", err)
+	}
+	for i, c := range batch {
+		var pl sqlite.ChangePayload
+		if err := json.Unmarshal(c.Payload, &pl); err != nil {
+			t.Fatal(err)
+		}
+		want := wire.Change{ID: c.ChangeID, ProjectID: c.ProjectID, Kind: string(c.Kind), BaseVersion: c.BaseVersion,
+			Changes: pl.Changes, Command: pl.Command, At: c.CreatedAt}
+		if !reflect.DeepEqual(got.Changes[i], want) {
+			t.Errorf("change %d:\n got %+v\nwant %+v", i, got.Changes[i], want)
+		}
+	}
 }

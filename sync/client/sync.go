@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -167,10 +168,31 @@ func refusedRequest(err error) (*APIError, bool) {
 	return ae, true
 }
 
+// outChange is a wire.Change as the engine sends it: the field changes
+// and the command pass from the outbox payload to the request as they were
+// recorded, without being decoded and encoded again (a first sync sends
+// megabytes of them). TestOutChangeIsAWireChange keeps it in step with
+// wire.Change.
+type outChange struct {
+	ID          string          `json:"id"`
+	ProjectID   string          `json:"project_id"`
+	Kind        string          `json:"kind"`
+	BaseVersion int64           `json:"base_version"`
+	Changes     json.RawMessage `json:"changes,omitempty"`
+	Command     json.RawMessage `json:"command,omitempty"`
+	At          time.Time       `json:"at"`
+}
+
+// outPush is a wire.PushRequest of outChanges.
+type outPush struct {
+	DeviceID string      `json:"device_id"`
+	Changes  []outChange `json:"changes"`
+}
+
 // payload is the part of an outbox payload a push sends.
 type payload struct {
-	Changes []domain.FieldChange `json:"changes"`
-	Command *domain.Command      `json:"command,omitempty"`
+	Changes json.RawMessage `json:"changes"`
+	Command json.RawMessage `json:"command,omitempty"`
 }
 
 // push sends the outbox in batches until it is empty or a batch cannot
@@ -210,7 +232,7 @@ func (e *Engine) push(ctx context.Context, tok string, rep *Report) error {
 			// changes one by one, so only the bad one is held back.
 			outcomes = outcomes[:0]
 			for _, c := range changes {
-				one, err := e.pushBatch(ctx, tok, device, []wire.Change{c}, rep)
+				one, err := e.pushBatch(ctx, tok, device, []outChange{c}, rep)
 				if _, refused := refusedRequest(err); err != nil && !refused {
 					return e.failed(ctx, batch, err)
 				}
@@ -245,8 +267,8 @@ func (e *Engine) failed(ctx context.Context, batch []sqlite.Change, err error) e
 // pushBatch posts changes and turns the answers into outcomes. An error
 // answer for the whole request is an *APIError; when it concerns a single
 // change, that change comes back refused with the reason.
-func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []wire.Change, rep *Report) ([]sqlite.PushOutcome, error) {
-	body, err := json.Marshal(wire.PushRequest{DeviceID: device, Changes: changes})
+func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []outChange, rep *Report) ([]sqlite.PushOutcome, error) {
+	body, err := json.Marshal(outPush{DeviceID: device, Changes: changes})
 	if err != nil {
 		return nil, fmt.Errorf("encode push: %w", err)
 	}
@@ -304,7 +326,7 @@ func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []wi
 	return outcomes, nil
 }
 
-func refusal(c wire.Change, werr *wire.Error, rep *Report) sqlite.PushOutcome {
+func refusal(c outChange, werr *wire.Error, rep *Report) sqlite.PushOutcome {
 	reason := Reason(werr)
 	code := ""
 	if werr != nil {
@@ -315,10 +337,14 @@ func refusal(c wire.Change, werr *wire.Error, rep *Report) sqlite.PushOutcome {
 	return sqlite.PushOutcome{ChangeID: c.ID, ProjectID: c.ProjectID, Refused: reason}
 }
 
+// sha256Key is how a field path naming an attachment's hash ends, as it
+// appears in a payload's JSON.
+var sha256Key = []byte(`.sha256"`)
+
 // toWire turns outbox changes into the protocol's, and lists the
 // attachment hashes they reference.
-func toWire(batch []sqlite.Change) ([]wire.Change, []string, error) {
-	out := make([]wire.Change, len(batch))
+func toWire(batch []sqlite.Change) ([]outChange, []string, error) {
+	out := make([]outChange, len(batch))
 	var hashes []string
 	seen := map[string]bool{}
 	for i, c := range batch {
@@ -326,9 +352,16 @@ func toWire(batch []sqlite.Change) ([]wire.Change, []string, error) {
 		if err := json.Unmarshal(c.Payload, &p); err != nil {
 			return nil, nil, fmt.Errorf("outbox change %s: %w", c.ChangeID, err)
 		}
-		out[i] = wire.Change{ID: c.ChangeID, ProjectID: c.ProjectID, Kind: string(c.Kind), BaseVersion: c.BaseVersion,
+		out[i] = outChange{ID: c.ChangeID, ProjectID: c.ProjectID, Kind: string(c.Kind), BaseVersion: c.BaseVersion,
 			Changes: p.Changes, Command: p.Command, At: c.CreatedAt}
-		for _, fc := range p.Changes {
+		if !bytes.Contains(p.Changes, sha256Key) {
+			continue
+		}
+		var fcs []domain.FieldChange
+		if err := json.Unmarshal(p.Changes, &fcs); err != nil {
+			return nil, nil, fmt.Errorf("outbox change %s: %w", c.ChangeID, err)
+		}
+		for _, fc := range fcs {
 			if !strings.HasSuffix(fc.Path, ".sha256") {
 				continue
 			}
@@ -342,37 +375,72 @@ func toWire(batch []sqlite.Change) ([]wire.Change, []string, error) {
 	return out, hashes, nil
 }
 
+// pulled is one fetched pull page, decoded.
+type pulled struct {
+	out    wire.PullResponse
+	page   []sqlite.PulledProject
+	online bool
+	err    error
+}
+
+// fetchPage gets the page after since.
+func (e *Engine) fetchPage(ctx context.Context, tok string, since int64) pulled {
+	var r Report
+	var out wire.PullResponse
+	_, err := e.do(ctx, &r, e.http.R().SetAuthToken(tok).SetResult(&out).
+		SetQueryParam("since", strconv.FormatInt(since, 10)).
+		SetQueryParam("limit", strconv.Itoa(pullLimit)), http.MethodGet, wire.PathPull)
+	if err != nil {
+		return pulled{online: r.Online, err: err}
+	}
+	page := make([]sqlite.PulledProject, len(out.Projects))
+	for i, pp := range out.Projects {
+		p := new(domain.Project)
+		if err := json.Unmarshal(pp.Project, p); err != nil {
+			return pulled{online: true, err: fmt.Errorf("pull: project %d of the page after %d: %w", i+1, since, err)}
+		}
+		page[i] = sqlite.PulledProject{Version: pp.Version, Doc: pp.Project, Project: p}
+	}
+	return pulled{out: out, page: page, online: true}
+}
+
 // pull brings the pages after the cursor down, each applied with its
-// cursor in one local transaction. It returns the server's organisation
-// version.
+// cursor in one local transaction; the next page is fetched while one is
+// being applied. It returns the server's organisation version.
 func (e *Engine) pull(ctx context.Context, tok string, rep *Report) (int64, error) {
 	cursor, err := e.store.Cursor(ctx)
 	if err != nil {
 		return 0, err
 	}
+	next := e.fetchPage(ctx, tok, cursor)
 	for {
-		var out wire.PullResponse
-		_, err := e.do(ctx, rep, e.http.R().SetAuthToken(tok).SetResult(&out).
-			SetQueryParam("since", strconv.FormatInt(cursor, 10)).
-			SetQueryParam("limit", strconv.Itoa(pullLimit)), http.MethodGet, wire.PathPull)
-		if err != nil {
-			return 0, err
+		cur := next
+		rep.Online = rep.Online || cur.online
+		if cur.err != nil {
+			return 0, cur.err
 		}
-		page := make([]sqlite.PulledProject, len(out.Projects))
-		for i, p := range out.Projects {
-			page[i] = sqlite.PulledProject{Version: p.Version, Doc: p.Project}
+		more := cur.out.More
+		if more && cur.out.Cursor <= cursor {
+			return 0, fmt.Errorf("pull: the server's cursor did not move past %d", cursor)
 		}
-		if err := e.store.ApplyPulled(ctx, page, out.Cursor); err != nil {
+		var prefetch chan pulled
+		if more {
+			prefetch = make(chan pulled, 1)
+			go func(since int64) { prefetch <- e.fetchPage(ctx, tok, since) }(cur.out.Cursor)
+		}
+		page := cur.page
+		if err := e.store.ApplyPulled(ctx, page, cur.out.Cursor); err != nil {
+			if prefetch != nil {
+				<-prefetch
+			}
 			return 0, err
 		}
 		rep.Pulled += len(page)
-		if !out.More {
-			return out.OrgVersion, nil
+		if !more {
+			return cur.out.OrgVersion, nil
 		}
-		if out.Cursor <= cursor {
-			return 0, fmt.Errorf("pull: the server's cursor did not move past %d", cursor)
-		}
-		cursor = out.Cursor
+		cursor = cur.out.Cursor
+		next = <-prefetch
 	}
 }
 
