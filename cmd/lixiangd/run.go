@@ -47,13 +47,14 @@ const usage = `用法 (usage):
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	log            *slog.Logger
+	base           *slog.Logger // for the server, which adds its own component
+	log            *slog.Logger // component=lixiangd
 }
 
 // run runs the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
-		log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "lixiangd")}
+	base := slog.New(slog.NewTextHandler(stderr, nil))
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, base: base, log: base.With("component", "lixiangd")}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage

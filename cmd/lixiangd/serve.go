@@ -88,7 +88,7 @@ func (e *env) runServer(ctx context.Context, data, addr, certFile, keyFile strin
 	if err := e.seedDemo(ctx, db); err != nil {
 		return err
 	}
-	handler := server.New(db, server.WithLogger(e.log))
+	handler := server.New(db, server.WithLogger(e.base))
 	useTLS := certFile != ""
 	var tlsConfig *tls.Config
 	if useTLS {

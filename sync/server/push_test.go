@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -483,4 +485,44 @@ func TestActionIgnoresClientFields(t *testing.T) {
 	if !slices.ContainsFunc(got.Decisions, func(d domain.Decision) bool { return d.Action == domain.ActSubmit && d.At.Equal(c.Now()) }) {
 		t.Fatalf("the decision is stamped with the server's clock: %+v", got.Decisions)
 	}
+}
+
+// TestInternalErrorRollsBackTheBatch: when the server fails inside a push
+// (here: a stored document it cannot read), the answer is 500 and nothing
+// of the batch is kept — not even the changes before the failure — so the
+// device sends it again and nothing is half-applied.
+func TestInternalErrorRollsBackTheBatch(t *testing.T) {
+	srv, c := start(t)
+	tok := srv.Token(t, "zhangwei")
+	broken := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), c.Now())
+	created(t, srv, tok, broken)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(srv.Dir, "server.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("UPDATE projects SET doc = '{broken' WHERE id = ?", broken.ID); err != nil {
+		t.Fatal(err)
+	}
+	fresh := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), c.Now())
+	create := servertest.EditChange(t, nil, fresh, 0)
+	resp, body := srv.Do(t, http.MethodPost, wire.PathPush, tok, wire.PushRequest{DeviceID: "d", Changes: []wire.Change{
+		create, servertest.ActionChange(t, broken.ID, submit, 1)}})
+	e := wantError(t, resp, body, http.StatusInternalServerError, domain.EINTERNAL)
+	if strings.Contains(e.English, "broken") || strings.Contains(e.English, "invalid character") {
+		t.Fatalf("an internal error leaked its detail: %+v", e)
+	}
+	var n int
+	db.QueryRow("SELECT count(*) FROM projects WHERE id = ?", fresh.ID).Scan(&n)
+	var answered int
+	db.QueryRow("SELECT count(*) FROM applied_changes WHERE change_id = ?", create.ID).Scan(&answered)
+	if n != 0 || answered != 0 {
+		t.Fatalf("the failed batch left the creation (%d) or its answer (%d)", n, answered)
+	}
+	// Once the failure is gone, the same batch applies, once.
+	if _, err := db.Exec("DELETE FROM projects WHERE id = ?", broken.ID); err != nil {
+		t.Fatal(err)
+	}
+	res := srv.Push(t, tok, create).Results[0]
+	mustApply(t, "resent creation", res)
 }

@@ -175,8 +175,12 @@ func (db *DB) FinishUpload(ctx context.Context, sha, userID string, now time.Tim
 			mismatch = true
 			return nil // commit the discarding
 		}
+		data := buf.Bytes()
+		if data == nil {
+			data = []byte{} // an empty file, not NULL
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO attachments (sha256, size, data, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (sha256) DO NOTHING`, sha, buf.Len(), buf.Bytes(), formatTime(now))
+			ON CONFLICT (sha256) DO NOTHING`, sha, len(data), data, formatTime(now))
 		if err != nil {
 			return err
 		}
