@@ -120,7 +120,7 @@ type pulledRow struct {
 // Rows of one multi-row INSERT of pulled projects: the full-text index
 // flushes its pending terms at every statement, so new projects go in
 // together rather than one statement each.
-const insertChunk = 64
+const insertChunk = 500
 
 // applyPage writes one page inside tx: new projects in multi-row inserts,
 // projects already here one by one (only those whose search text changed
