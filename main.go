@@ -2,7 +2,9 @@
 // initiation standard (登记 → 特批 → 交接 → 立项). main only wires things up:
 // a command-line verb runs without a window; otherwise the local store in
 // the data directory is opened (with the demo organisation on first run)
-// and the window shows it.
+// and the window shows it. The sync engine, sign-in and the PDF exporter
+// plug into ui.Deps (Sync, Login, Export); until then the window works
+// offline only.
 package main
 
 import (
@@ -38,15 +40,15 @@ func main() {
 
 	a := app.NewWithID("com.esa2000.lixiang")
 	a.Settings().SetTheme(ui.NewTheme())
-	if err := ui.LoadTranslations(); err != nil {
+	if err := ui.SetupLanguage(a.Preferences()); err != nil {
 		log.Error("load translations", "err", err)
 		os.Exit(1)
 	}
 	w := a.NewWindow("立项通")
 	w.Resize(fyne.NewSize(1280, 800))
-	info := ui.HomeInfo{OrgName: ws.Org.Name, UserName: ws.User.Name, DataDir: ws.Dir}
-	home := ui.NewHome(info)
-	w.SetContent(home)
-	go ui.LoadHome(ctx, ws.Store, home, info)
+	w.SetContent(ui.NewShell(w, ui.Deps{
+		Store: ws.Store, Org: ws.Org, User: ws.User, DataDir: ws.Dir,
+		Prefs: a.Preferences(), OpenURL: a.OpenURL,
+	}))
 	w.ShowAndRun()
 }

@@ -65,9 +65,6 @@ func NewHome(info HomeInfo) *Home {
 	)
 	card := widget.NewCard(lang.L("home.summary"), "", summary)
 
-	note := widget.NewLabel(lang.L("home.comingSoon"))
-	note.Wrapping = fyne.TextWrapWord
-
 	h.recentList = widget.NewList(
 		func() int { return len(h.recent) },
 		func() fyne.CanvasObject {
@@ -82,7 +79,7 @@ func NewHome(info HomeInfo) *Home {
 	recentCard := widget.NewCard(lang.L("home.recent"), "", h.recentList)
 
 	top := container.NewVBox(title, tagline, card)
-	h.content = container.NewPadded(container.NewBorder(top, note, nil, nil, recentCard))
+	h.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, recentCard))
 	h.ExtendBaseWidget(h)
 	h.SetInfo(info)
 	return h

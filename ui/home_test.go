@@ -35,16 +35,37 @@ func chineseApp(t *testing.T) fyne.App {
 	return a
 }
 
-// visibleText joins the text of every canvas.Text drawn for o.
+// visibleText joins the text of every canvas.Text drawn for o, leaving
+// out what is hidden.
 func visibleText(o fyne.CanvasObject) string {
 	var b strings.Builder
-	for _, obj := range test.LaidOutObjects(o) {
-		if txt, ok := obj.(*canvas.Text); ok {
+	walkVisible(o, func(o fyne.CanvasObject) {
+		if txt, ok := o.(*canvas.Text); ok {
 			b.WriteString(txt.Text)
 			b.WriteString("\n")
 		}
-	}
+	})
 	return b.String()
+}
+
+// walkVisible calls f for o and everything visible under it, through the
+// renderers the window really uses (test.LaidOutObjects makes new ones,
+// which a widget.List then adopts as its own).
+func walkVisible(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	f(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walkVisible(c, f)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walkVisible(c, f)
+		}
+	}
 }
 
 func TestHomeShowsProductAndSummaryInChinese(t *testing.T) {

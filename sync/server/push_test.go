@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -525,4 +528,77 @@ func TestInternalErrorRollsBackTheBatch(t *testing.T) {
 	}
 	res := srv.Push(t, tok, create).Results[0]
 	mustApply(t, "resent creation", res)
+}
+
+// TestConcurrentPushesAndPulls: many devices pushing and pulling at once
+// all get answers (no "database is locked"), and the numbers they are
+// given are unique and gap-free.
+func TestConcurrentPushesAndPulls(t *testing.T) {
+	srv, c := start(t)
+	const devices, each = 6, 5
+	logins := []string{"zhangwei", "lina"}
+	tokens := map[string]string{}
+	for _, l := range logins {
+		tokens[l] = srv.Token(t, l)
+	}
+	var wg sync.WaitGroup
+	numbers := make(chan string, devices*each)
+	errs := make(chan error, devices*each*2)
+	for d := range devices {
+		login := logins[d%2]
+		kind := domain.KindSaaS
+		if login == "lina" {
+			kind = domain.KindLocal
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				p := servertest.NewProject(t, srv.User(t, login), servertest.Registration(kind, ""), c.Now())
+				body, _ := json.Marshal(wire.PushRequest{DeviceID: fmt.Sprint("d", d), Changes: []wire.Change{
+					servertest.EditChange(t, nil, p, 0), servertest.ActionChange(t, p.ID, submit, 0)}})
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+wire.PathPush, bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+tokens[login])
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var pr wire.PushResponse
+				err = json.NewDecoder(resp.Body).Decode(&pr)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != http.StatusOK || pr.Results[1].Status != wire.StatusApplied {
+					errs <- fmt.Errorf("push: %s %v %+v", resp.Status, err, pr)
+					return
+				}
+				numbers <- pr.Results[1].Number
+				req, _ = http.NewRequest(http.MethodGet, srv.URL+wire.PathPull+"?since=0", nil)
+				req.Header.Set("Authorization", "Bearer "+tokens[login])
+				if resp, err = srv.Client().Do(req); err != nil || resp.StatusCode != http.StatusOK {
+					errs <- fmt.Errorf("pull: %v", err)
+					return
+				}
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	close(numbers)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var got []string
+	for n := range numbers {
+		got = append(got, n)
+	}
+	slices.Sort(got)
+	for i, n := range got {
+		if want := fmt.Sprintf("SSDJ-2026-%04d", i+1); n != want {
+			t.Fatalf("numbers %v: #%d is %s, want %s", got, i, n, want)
+		}
+	}
+	if len(got) != devices*each {
+		t.Fatalf("%d numbers", len(got))
+	}
 }

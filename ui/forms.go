@@ -1,0 +1,240 @@
+package ui
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"lixiang/domain"
+)
+
+// What the three forms (registration, handover, initiation) share: the
+// problem lines beside their fields, and saving drafts as people type.
+
+// problemLines puts each problem of a form beside its field: the line of
+// the field's own path, or of the nearest enclosing field that has one.
+// Problems of untouched fields wait until showAll (a reopened draft, or
+// the person asked to see them).
+type problemLines struct {
+	errs    map[string]fieldError
+	fields  map[string]fyne.CanvasObject
+	touched map[string]bool
+	showAll bool
+	// general lists problems no field line takes.
+	general fieldError
+}
+
+func newProblemLines(showAll bool) *problemLines {
+	return &problemLines{errs: map[string]fieldError{}, fields: map[string]fyne.CanvasObject{},
+		touched: map[string]bool{}, showAll: showAll, general: newFieldError()}
+}
+
+// field registers the problem line of path and the object that edits it.
+func (pl *problemLines) field(path string, o fyne.CanvasObject) fieldError {
+	e := newFieldError()
+	pl.errs[path] = e
+	if o != nil {
+		pl.fields[path] = o
+	}
+	return e
+}
+
+// forget drops the lines of the rows under prefix (before a rebuild).
+func (pl *problemLines) forget(prefix string) {
+	for k := range pl.errs {
+		if strings.HasPrefix(k, prefix+"[") {
+			delete(pl.errs, k)
+			delete(pl.fields, k)
+		}
+	}
+}
+
+var lastSegment = regexp.MustCompile(`(\[[0-9]+\]|\.[^.\[]+)$`)
+
+// labelFor finds the line a problem's path belongs to ("" for none).
+func (pl *problemLines) labelFor(path string) string {
+	for p := path; p != ""; {
+		if _, ok := pl.errs[p]; ok {
+			return p
+		}
+		next := lastSegment.ReplaceAllString(p, "")
+		if next == p {
+			break
+		}
+		p = next
+	}
+	return ""
+}
+
+// show puts ps on their lines.
+func (pl *problemLines) show(ps domain.Problems) {
+	byLabel := map[string]domain.Problems{}
+	var rest domain.Problems
+	for _, pr := range ps {
+		if l := pl.labelFor(pr.Path); l != "" {
+			byLabel[l] = append(byLabel[l], pr)
+		} else {
+			rest = append(rest, pr)
+		}
+	}
+	for path, e := range pl.errs {
+		if pl.showAll || pl.touched[path] {
+			e.show(byLabel[path])
+		} else {
+			e.show(nil)
+		}
+	}
+	if pl.showAll {
+		pl.general.show(rest)
+	} else {
+		pl.general.show(nil)
+	}
+}
+
+// saver saves a form's project a moment after typing pauses, when asked,
+// and when the screen is left. Each save stores a snapshot; a snapshot
+// older than one already stored is skipped, so saves never go backwards.
+type saver struct {
+	env     *env
+	current func() *domain.Project // the form's live project (UI goroutine)
+	state   *widget.Label
+	auto    *debouncer
+	dirty   bool  // edits not yet handed to a save (UI goroutine)
+	seq     int64 // snapshot counter (UI goroutine)
+	// saved is called after a successful save, on the UI goroutine.
+	saved func()
+
+	mu       sync.Mutex // serialises saves; guards savedSeq
+	savedSeq int64
+}
+
+func newSaver(e *env, current func() *domain.Project) *saver {
+	s := &saver{env: e, current: current, state: widget.NewLabel(lang.L("reg.notSaved"))}
+	s.state.Importance = widget.LowImportance
+	s.auto = &debouncer{delay: autosaveDelay, f: s.onAutosave}
+	return s
+}
+
+func (s *saver) setState(text string) {
+	if s.state.Text != text {
+		s.state.SetText(text)
+	}
+}
+
+// edited records an edit and schedules a save.
+func (s *saver) edited() {
+	s.dirty = true
+	s.setState(lang.L("reg.unsaved"))
+	s.auto.trigger()
+}
+
+func (s *saver) onAutosave() {
+	if s.dirty {
+		s.saveAsync(nil)
+	}
+}
+
+// snapshot hands the current edits to a save: a copy and its sequence.
+func (s *saver) snapshot() (*domain.Project, int64) {
+	s.dirty = false
+	s.seq++
+	return copyProject(s.current()), s.seq
+}
+
+// store saves a snapshot unless a newer one is stored already.
+func (s *saver) store(p *domain.Project, seq int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq <= s.savedSeq {
+		return nil
+	}
+	if _, err := s.env.Store.SaveProject(s.env.ctx, s.env.User.ID, p); err != nil {
+		return err
+	}
+	s.savedSeq = seq
+	return nil
+}
+
+// saveAsync saves the current edits off the UI goroutine; then runs
+// after a successful save, on the UI goroutine.
+func (s *saver) saveAsync(then func()) {
+	s.auto.stop()
+	p, seq := s.snapshot()
+	e := s.env
+	s.setState(lang.L("reg.saving"))
+	e.run(func() {
+		err := s.store(p, seq)
+		fyne.Do(func() {
+			if err != nil {
+				s.dirty = true
+				s.setState(lang.L("reg.saveFailed"))
+				e.showError(err)
+				return
+			}
+			s.setState(lang.X("reg.saved", "已自动保存 {{.T}}", map[string]any{"T": e.Now().Format("15:04:05")}))
+			if s.saved != nil {
+				s.saved()
+			}
+			e.changed()
+			if then != nil {
+				then()
+			}
+		})
+	})
+}
+
+// then runs f after the current edits are saved: at once off the UI
+// goroutine (f runs there too) — for submitting right after a save.
+func (s *saver) saveThen(f func() error, done func(error)) {
+	s.auto.stop()
+	p, seq := s.snapshot()
+	e := s.env
+	e.run(func() {
+		err := s.store(p, seq)
+		if err == nil {
+			err = f()
+		}
+		fyne.Do(func() {
+			if err != nil {
+				s.dirty = true
+			}
+			done(err)
+		})
+	})
+}
+
+// leave saves unsaved edits before the screen goes, synchronously: the
+// window may be closing.
+func (s *saver) leave() {
+	s.auto.stop()
+	if !s.dirty {
+		return
+	}
+	p, seq := s.snapshot()
+	if err := s.store(p, seq); err != nil {
+		s.env.log.Error("save on leaving", "project", p.ID, "err", err)
+		return
+	}
+	s.env.changed()
+}
+
+// disableAll disables every input under o (a read-only view of a form).
+func disableAll(o fyne.CanvasObject) {
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			disableAll(c)
+		}
+	case fyne.Disableable:
+		x.Disable()
+	case *widget.Card:
+		disableAll(x.Content)
+	case *container.Scroll:
+		disableAll(x.Content)
+	}
+}

@@ -1,0 +1,406 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lixiang/domain"
+)
+
+// Exporter renders the handover minutes (会议交接纪要) of a project as PDF.
+type Exporter func(p *domain.Project, org *domain.Org) ([]byte, error)
+
+// HandoverScreen records the handover meeting (项目会议交接, SPEC §3):
+// time and place, the participants of the kind (pre-filled from the
+// registration), each content item, decisions and action items with owner
+// and due date; it completes the handover and exports the minutes as PDF.
+type HandoverScreen struct {
+	widget.BaseWidget
+	*problemLines
+
+	env      *env
+	id       string
+	p        *domain.Project
+	h        *domain.Handover
+	editable bool
+	loading  bool
+	save     *saver
+
+	participants, decisions, actions *fyne.Container
+	complete                         *widget.Button
+	content                          *fyne.Container
+	root                             fyne.CanvasObject
+}
+
+// NewHandoverScreen builds the screen of project id; it loads when shown.
+func NewHandoverScreen(e *env, id string) *HandoverScreen {
+	// The record comes pre-filled: what is left to do is a short checklist,
+	// shown from the start.
+	s := &HandoverScreen{env: e, id: id, problemLines: newProblemLines(true)}
+	s.ExtendBaseWidget(s)
+	s.save = newSaver(e, func() *domain.Project { return s.p })
+	s.content = container.NewStack(container.NewCenter(widget.NewLabel(lang.L("common.loading"))))
+	s.root = container.NewPadded(s.content)
+	return s
+}
+
+// CreateRenderer implements fyne.Widget.
+func (s *HandoverScreen) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(s.root)
+}
+
+// reload reads the project; a handover not yet recorded is pre-filled.
+func (s *HandoverScreen) reload() {
+	if s.p != nil {
+		return // keep the edits of this visit
+	}
+	e := s.env
+	e.run(func() {
+		p, err := e.Store.Project(e.ctx, s.id)
+		fyne.Do(func() {
+			if err != nil {
+				e.showError(err)
+				return
+			}
+			s.setProject(p)
+		})
+	})
+}
+
+func (s *HandoverScreen) setProject(p *domain.Project) {
+	e := s.env
+	s.p = p
+	s.editable = p.CanEditHandover(e.User)
+	if p.Handover == nil {
+		p.Handover = domain.NewHandover(p, e.Org, e.User)
+	}
+	s.h = p.Handover
+	s.content.Objects = []fyne.CanvasObject{s.build()}
+	s.content.Refresh()
+	s.revalidate()
+}
+
+// leave saves unsaved edits.
+func (s *HandoverScreen) leave() {
+	if s.editable {
+		s.save.leave()
+	}
+}
+
+func (s *HandoverScreen) edited(path string) {
+	if s.loading || !s.editable {
+		return
+	}
+	s.touched[path] = true
+	s.revalidate()
+	s.save.edited()
+}
+
+func (s *HandoverScreen) revalidate() {
+	ps := domain.ValidateHandover(s.h)
+	s.show(ps)
+	if s.complete != nil {
+		if s.editable && len(ps) == 0 {
+			s.complete.Enable()
+		} else {
+			s.complete.Disable()
+		}
+	}
+}
+
+func (s *HandoverScreen) build() fyne.CanvasObject {
+	e, p, h := s.env, s.p, s.h
+	defer s.hush()()
+
+	export := widget.NewButtonWithIcon(lang.L("handover.export"), theme.DocumentSaveIcon(), s.onExportTapped)
+	trailing := []fyne.CanvasObject{s.save.state, export}
+	if s.editable {
+		s.complete = widget.NewButtonWithIcon(actionLabel(domain.ActCompleteHandover), theme.ConfirmIcon(), s.onCompleteTapped)
+		s.complete.Importance = widget.HighImportance
+		trailing = append(trailing, s.complete)
+	}
+	header := container.NewVBox(
+		pageHeader(lang.L("handover.title")+" · "+p.Title(), func() { e.nav.openProject(p.ID) }, trailing...),
+		note(lang.X("handover.sub", "{{.Kind}} · 组织者：{{.Organiser}}（{{.Role}}）",
+			map[string]any{"Kind": kindLabel(p.Kind()), "Organiser": e.Org.UserName(h.OrganiserID),
+				"Role": roleLabel(domain.HandoverRole(p.Kind()))})),
+	)
+	if e.Export == nil {
+		export.Disable()
+		header.Add(note(lang.L("handover.exportUnavailable")))
+	}
+	if !s.editable {
+		header.Add(note(lang.L("handover.readOnly")))
+	}
+
+	when := widget.NewEntry()
+	when.SetPlaceHolder("2026-12-01 14:00")
+	when.SetText(string(h.Time))
+	when.OnChanged = func(v string) { h.Time = domain.DateTime(v); s.edited("time") }
+	place := widget.NewEntry()
+	place.SetPlaceHolder(lang.L("handover.placeHint"))
+	place.SetText(h.Place)
+	place.OnChanged = func(v string) { h.Place = v; s.edited("place") }
+
+	s.participants = container.NewVBox()
+	s.rebuildParticipants()
+	addPart := widget.NewButtonWithIcon(lang.L("handover.addParticipant"), theme.ContentAddIcon(), s.onAddParticipantTapped)
+
+	items := container.NewVBox()
+	for i := range h.Items {
+		it := &h.Items[i]
+		path := fmt.Sprintf("items[%d].content", i)
+		en := widget.NewMultiLineEntry()
+		en.Wrapping = fyne.TextWrapWord
+		en.SetMinRowsVisible(3)
+		en.SetText(it.Content)
+		en.OnChanged = func(v string) { it.Content = v; s.edited(path) }
+		items.Add(labelled(lang.X("handover.item."+it.Key, it.Title), en, s.field(path, en)))
+	}
+
+	s.decisions = container.NewVBox()
+	s.rebuildDecisions()
+	addDec := widget.NewButtonWithIcon(lang.L("handover.addDecision"), theme.ContentAddIcon(), s.onAddDecisionTapped)
+	s.actions = container.NewVBox()
+	s.rebuildActions()
+	addAct := widget.NewButtonWithIcon(lang.L("handover.addAction"), theme.ContentAddIcon(), s.onAddActionTapped)
+
+	body := container.NewVBox(s.general,
+		section(lang.L("handover.sec.meeting"), grid(
+			labelled(lang.L("handover.time"), when, s.field("time", when)),
+			labelled(lang.L("handover.place"), place, s.field("place", place)))),
+		section(lang.L("handover.sec.participants"),
+			note(lang.X("handover.rolesHint", "本类项目的参会角色：{{.Roles}}",
+				map[string]any{"Roles": strings.Join(domain.HandoverParticipantRoles(&p.Registration), "、")})),
+			s.participants, container.NewHBox(addPart), s.field("participants", nil)),
+		section(lang.L("handover.sec.items"), items),
+		section(lang.L("handover.sec.decisions"), s.decisions, container.NewHBox(addDec)),
+		section(lang.L("handover.sec.actions"), s.actions, container.NewHBox(addAct)),
+	)
+	if !s.editable {
+		disableAll(body)
+	}
+	return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil,
+		container.NewVScroll(container.NewPadded(body)))
+}
+
+// userNames are the directory's people, for name suggestions.
+func userNames(org *domain.Org) []string {
+	var out []string
+	for _, u := range org.Users {
+		if !u.Disabled {
+			out = append(out, u.Name)
+		}
+	}
+	return out
+}
+
+func (s *HandoverScreen) rebuildParticipants() {
+	defer s.hush()()
+	h, e := s.h, s.env
+	s.forget("participants")
+	s.participants.RemoveAll()
+	names := userNames(e.Org)
+	for i := range h.Participants {
+		pt := &h.Participants[i]
+		path := fmt.Sprintf("participants[%d]", i)
+		role := widget.NewEntry()
+		role.SetPlaceHolder(lang.L("handover.role"))
+		role.SetText(pt.Role)
+		role.OnChanged = func(v string) { pt.Role = v; s.edited(path + ".role") }
+		name := widget.NewSelectEntry(names)
+		name.SetPlaceHolder(lang.L("handover.name"))
+		name.SetText(pt.Name)
+		name.OnChanged = func(v string) {
+			pt.Name = v
+			pt.UserID = ""
+			for _, u := range e.Org.Users {
+				if u.Name == v {
+					pt.UserID = u.ID
+				}
+			}
+			s.edited(path + ".name")
+		}
+		absent := widget.NewCheck(lang.L("handover.absent"), func(b bool) { pt.Absent = b; s.edited(path + ".absent") })
+		absent.SetChecked(pt.Absent)
+		del := iconButton(theme.DeleteIcon(), func() { s.onRemoveParticipantTapped(i) })
+		row := container.NewGridWithColumns(2,
+			container.NewVBox(role, s.field(path+".role", role)),
+			container.NewVBox(name, s.field(path+".name", name)))
+		s.participants.Add(container.NewBorder(nil, nil, nil, container.NewHBox(absent, del), row))
+	}
+}
+
+func (s *HandoverScreen) onAddParticipantTapped() {
+	s.h.Participants = append(s.h.Participants, domain.Participant{})
+	s.rebuildParticipants()
+	s.edited("participants")
+}
+
+func (s *HandoverScreen) onRemoveParticipantTapped(i int) {
+	s.h.Participants = slices.Delete(s.h.Participants, i, i+1)
+	s.rebuildParticipants()
+	s.edited("participants")
+}
+
+func (s *HandoverScreen) rebuildDecisions() {
+	defer s.hush()()
+	h := s.h
+	s.forget("decisions")
+	s.decisions.RemoveAll()
+	for i := range h.Decisions {
+		path := fmt.Sprintf("decisions[%d]", i)
+		en := widget.NewEntry()
+		en.SetPlaceHolder(lang.L("handover.decisionHint"))
+		en.SetText(h.Decisions[i])
+		en.OnChanged = func(v string) { h.Decisions[i] = v; s.edited(path) }
+		del := iconButton(theme.DeleteIcon(), func() { s.onRemoveDecisionTapped(i) })
+		s.decisions.Add(container.NewBorder(nil, nil, widget.NewLabel(fmt.Sprintf("%d.", i+1)), del,
+			container.NewVBox(en, s.field(path, en))))
+	}
+}
+
+func (s *HandoverScreen) onAddDecisionTapped() {
+	s.h.Decisions = append(s.h.Decisions, "")
+	s.rebuildDecisions()
+	s.edited("decisions")
+}
+
+func (s *HandoverScreen) onRemoveDecisionTapped(i int) {
+	s.h.Decisions = slices.Delete(s.h.Decisions, i, i+1)
+	s.rebuildDecisions()
+	s.edited("decisions")
+}
+
+func (s *HandoverScreen) rebuildActions() {
+	defer s.hush()()
+	h := s.h
+	s.forget("action_items")
+	s.actions.RemoveAll()
+	names := userNames(s.env.Org)
+	for i := range h.ActionItems {
+		a := &h.ActionItems[i]
+		path := fmt.Sprintf("action_items[%d]", i)
+		task := widget.NewEntry()
+		task.SetPlaceHolder(lang.L("handover.task"))
+		task.SetText(a.Task)
+		task.OnChanged = func(v string) { a.Task = v; s.edited(path + ".task") }
+		owner := widget.NewSelectEntry(names)
+		owner.SetPlaceHolder(lang.L("handover.owner"))
+		owner.SetText(a.Owner)
+		owner.OnChanged = func(v string) { a.Owner = v; s.edited(path + ".owner") }
+		due := widget.NewEntry()
+		due.SetPlaceHolder(lang.L("handover.dueHint"))
+		due.SetText(string(a.Due))
+		due.OnChanged = func(v string) { a.Due = domain.Date(v); s.edited(path + ".due") }
+		done := widget.NewCheck(lang.L("handover.done"), func(b bool) { a.Done = b; s.edited(path + ".done") })
+		done.SetChecked(a.Done)
+		del := iconButton(theme.DeleteIcon(), func() { s.onRemoveActionTapped(i) })
+		row := container.NewGridWithColumns(3,
+			container.NewVBox(task, s.field(path+".task", task)),
+			container.NewVBox(owner, s.field(path+".owner", owner)),
+			container.NewVBox(due, s.field(path+".due", due)))
+		s.actions.Add(container.NewBorder(nil, nil, nil, container.NewHBox(done, del), row))
+	}
+}
+
+func (s *HandoverScreen) onAddActionTapped() {
+	s.h.ActionItems = append(s.h.ActionItems, domain.ActionItem{})
+	s.rebuildActions()
+	s.edited("action_items")
+}
+
+func (s *HandoverScreen) onRemoveActionTapped(i int) {
+	s.h.ActionItems = slices.Delete(s.h.ActionItems, i, i+1)
+	s.rebuildActions()
+	s.edited("action_items")
+}
+
+func (s *HandoverScreen) onCompleteTapped() {
+	e, id := s.env, s.p.ID
+	s.showAll = true
+	s.revalidate()
+	s.complete.Disable()
+	s.save.saveThen(func() error {
+		_, err := e.Store.Apply(e.ctx, id, domain.Command{Action: domain.ActCompleteHandover}, e.User, e.Org)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.revalidate()
+			e.showError(err)
+			return
+		}
+		s.save.dirty = false
+		e.changed()
+		e.nav.openProject(id)
+	})
+}
+
+// onExportTapped saves, renders the minutes with the wired exporter off
+// the UI goroutine, and asks where to save the PDF.
+func (s *HandoverScreen) onExportTapped() {
+	e := s.env
+	if e.Export == nil {
+		return
+	}
+	p := copyProject(s.p)
+	e.run(func() {
+		pdf, err := e.Export(p, e.Org)
+		fyne.Do(func() {
+			if err != nil {
+				e.showError(err)
+				return
+			}
+			d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+				if err != nil {
+					e.showError(err)
+					return
+				}
+				if w == nil {
+					return // cancelled
+				}
+				e.run(func() {
+					_, err := w.Write(pdf)
+					if cerr := w.Close(); err == nil {
+						err = cerr
+					}
+					fyne.Do(func() {
+						if err != nil {
+							e.showError(err)
+							return
+						}
+						dialog.ShowInformation(lang.L("handover.export"),
+							lang.X("handover.exported", "会议纪要已保存：{{.Name}}", map[string]any{"Name": w.URI().Name()}), e.win)
+					})
+				})
+			}, e.win)
+			d.SetFileName(minutesFileName(p))
+			d.Show()
+		})
+	})
+}
+
+// minutesFileName is the suggested file name of the minutes PDF.
+func minutesFileName(p *domain.Project) string {
+	name := strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(p.Registration.Customer.ShortName)
+	if name == "" {
+		name = p.DisplayNumber()
+	}
+	return name + "-" + lang.L("handover.minutesFile") + ".pdf"
+}
+
+// hush makes widget callbacks not count as edits until the returned
+// function runs (while widgets are filled from the data).
+func (s *HandoverScreen) hush() func() {
+	prev := s.loading
+	s.loading = true
+	return func() { s.loading = prev }
+}

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// fakeSync is a sync engine as the window sees it.
+type fakeSync struct {
+	mu     sync.Mutex
+	state  SyncState
+	subs   []func(SyncState)
+	kicks  int
+	cancel int
+}
+
+func (f *fakeSync) State() SyncState { f.mu.Lock(); defer f.mu.Unlock(); return f.state }
+func (f *fakeSync) Subscribe(g func(SyncState)) func() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.subs = append(f.subs, g)
+	return func() { f.mu.Lock(); f.cancel++; f.mu.Unlock() }
+}
+func (f *fakeSync) Kick() { f.mu.Lock(); f.kicks++; f.mu.Unlock() }
+func (f *fakeSync) publish(s SyncState) {
+	f.mu.Lock()
+	f.state = s
+	subs := append([]func(SyncState){}, f.subs...)
+	f.mu.Unlock()
+	for _, g := range subs {
+		g(s)
+	}
+}
+
+// Without a sync engine the bar says 仅离线 and counts the local outbox;
+// 立即同步 is off.
+func TestSyncBarOfflineOnlyCountsTheOutbox(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	importSamples(t, st, "saas-draft", "local-draft")
+	e, _ := testEnv(t, st, "zhangwei")
+	b := NewSyncBar(e)
+	test.NewTempWindow(t, b)
+	b.reload()
+	shows(t, b, "仅离线（未连接服务器）", "待同步 2 条修改", "从未同步", "立即同步")
+	lacks(t, b, "冲突", "需处理")
+	if !b.now.Disabled() {
+		t.Error("立即同步 is enabled with no sync engine")
+	}
+}
+
+// With an engine the bar follows its state: online, pending, last sync,
+// conflicts and refused changes; 立即同步 kicks it.
+func TestSyncBarFollowsTheEngine(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	e, nav := testEnv(t, st, "zhangwei")
+	eng := &fakeSync{state: SyncState{}}
+	e.Sync = eng
+	b := NewSyncBar(e)
+	test.NewTempWindow(t, b).Resize(fyne.NewSize(1280, 48))
+	shows(t, b, "离线", "待同步 0 条修改")
+
+	eng.publish(SyncState{Online: true, Pending: 3, Conflicts: 1, NeedsAttention: 2, LastSuccess: testNow, SignedIn: true})
+	shows(t, b, "在线", "待同步 3 条修改", "上次同步 2026-11-20 09:30", "冲突 1", "需处理 2")
+	eng.publish(SyncState{Online: true, Syncing: true, LastError: "服务器暂时不可用", LastSuccess: testNow})
+	shows(t, b, "正在同步…", "服务器暂时不可用")
+	lacks(t, b, "冲突", "需处理")
+
+	test.Tap(b.now)
+	if eng.kicks != 1 {
+		t.Errorf("立即同步 kicked the engine %d times", eng.kicks)
+	}
+	eng.publish(SyncState{Online: true, Conflicts: 2})
+	test.Tap(b.conflicts)
+	if nav.lastCall() != "conflicts" {
+		t.Errorf("the conflicts button went to %q", nav.lastCall())
+	}
+	b.close()
+	if eng.cancel != 1 {
+		t.Error("closing the bar did not stop following the engine")
+	}
+}
