@@ -47,9 +47,9 @@ func (tx *Tx) nextSeq() (int64, error) {
 	return seq, nil
 }
 
-// PutProject stores p as the given version under the next sequence number
-// (returned), with the users who may see it and the attachments it refers
-// to (both replacing what was recorded for it before).
+// PutProject stores p as the given version (1 for a new project) under the
+// next sequence number (returned), with the users who may see it and the
+// attachments it refers to (both replacing what was recorded before).
 func (tx *Tx) PutProject(p *domain.Project, version int64, visible []string) (int64, error) {
 	doc, err := json.Marshal(p)
 	if err != nil {
@@ -70,13 +70,33 @@ func (tx *Tx) PutProject(p *domain.Project, version int64, visible []string) (in
 	if err != nil {
 		return 0, fmt.Errorf("write project %s: %w", p.ID, err)
 	}
-	if _, err := tx.SetVisibility(p.ID, visible); err != nil {
-		return 0, err
+	if version == 1 { // new: nothing recorded to compare with or replace
+		if err := tx.insertVisibility(p.ID, visible); err != nil {
+			return 0, err
+		}
+	} else {
+		if _, err := tx.SetVisibility(p.ID, visible); err != nil {
+			return 0, err
+		}
+		if _, err := tx.exec("DELETE FROM project_attachments WHERE project_id = ?", p.ID); err != nil {
+			return 0, fmt.Errorf("attachments of %s: %w", p.ID, err)
+		}
 	}
-	if err := tx.setAttachments(p); err != nil {
+	if err := tx.addAttachments(p); err != nil {
 		return 0, err
 	}
 	return seq, nil
+}
+
+func (tx *Tx) insertVisibility(projectID string, users []string) error {
+	want := slices.Clone(users)
+	slices.Sort(want)
+	for _, u := range slices.Compact(want) {
+		if _, err := tx.exec("INSERT INTO project_visibility (project_id, user_id) VALUES (?, ?)", projectID, u); err != nil {
+			return fmt.Errorf("visibility of %s: %w", projectID, err)
+		}
+	}
+	return nil
 }
 
 // SetVisibility records who may see a project, replacing the list before;
@@ -108,12 +128,7 @@ func (tx *Tx) SetVisibility(projectID string, users []string) (changed bool, err
 	if _, err := tx.exec("DELETE FROM project_visibility WHERE project_id = ?", projectID); err != nil {
 		return false, fmt.Errorf("visibility of %s: %w", projectID, err)
 	}
-	for _, u := range want {
-		if _, err := tx.exec("INSERT INTO project_visibility (project_id, user_id) VALUES (?, ?)", projectID, u); err != nil {
-			return false, fmt.Errorf("visibility of %s: %w", projectID, err)
-		}
-	}
-	return true, nil
+	return true, tx.insertVisibility(projectID, want)
 }
 
 // Touch gives a project the next sequence number without changing it, so
@@ -129,10 +144,8 @@ func (tx *Tx) Touch(projectID string) error {
 	return nil
 }
 
-func (tx *Tx) setAttachments(p *domain.Project) error {
-	if _, err := tx.exec("DELETE FROM project_attachments WHERE project_id = ?", p.ID); err != nil {
-		return fmt.Errorf("attachments of %s: %w", p.ID, err)
-	}
+// addAttachments records the attachments p refers to.
+func (tx *Tx) addAttachments(p *domain.Project) error {
 	for _, a := range p.Registration.Attachments {
 		if a.SHA256 == "" {
 			continue
