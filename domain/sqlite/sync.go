@@ -658,3 +658,23 @@ func (s *Store) ServerState(ctx context.Context, projectID string) (int64, *doma
 	}
 	return version, &p, nil
 }
+
+// PendingAfter is Pending for the changes made after the one numbered
+// afterSeq (Change.Seq): the sync engine reads the next batch while the
+// server answers the one before it.
+func (s *Store) PendingAfter(ctx context.Context, afterSeq int64, maxCount, maxBytes int) ([]Change, error) {
+	limit := -1
+	if maxCount > 0 {
+		limit = maxCount
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+changeColumns+` FROM outbox
+		WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending changes after %d: %w", afterSeq, err)
+	}
+	out, err := scanChanges(rows, maxCount, maxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("pending changes after %d: %w", afterSeq, err)
+	}
+	return out, nil
+}

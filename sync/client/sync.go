@@ -195,57 +195,78 @@ type payload struct {
 	Command json.RawMessage `json:"command,omitempty"`
 }
 
-// push sends the outbox in batches until it is empty or a batch cannot
-// go.
+// batch is one push, read from the outbox and encoded.
+type batch struct {
+	changes []sqlite.Change
+	out     []outChange
+	hashes  []string
+	body    []byte
+	err     error
+}
+
+// readBatch reads and encodes the next batch after the change numbered
+// after.
+func (e *Engine) readBatch(ctx context.Context, device string, after int64) batch {
+	changes, err := e.store.PendingAfter(ctx, after, pushCount, pushBytes)
+	if err != nil || len(changes) == 0 {
+		return batch{err: err}
+	}
+	out, hashes, err := toWire(changes)
+	if err != nil {
+		return batch{err: err}
+	}
+	body, err := json.Marshal(outPush{DeviceID: device, Changes: out})
+	if err != nil {
+		return batch{err: fmt.Errorf("encode push: %w", err)}
+	}
+	return batch{changes: changes, out: out, hashes: hashes, body: body}
+}
+
+// push sends the outbox in batches, in the order the changes were made,
+// until it has sent what was pending (and what was saved meanwhile) or a
+// batch cannot go. The next batch is read while the server answers one.
 func (e *Engine) push(ctx context.Context, tok string, rep *Report) error {
 	device, err := e.deviceID(ctx)
 	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
+	cur := e.readBatch(ctx, device, 0)
 	for {
-		batch, err := e.store.Pending(ctx, pushCount, pushBytes)
-		if err != nil {
-			return err
+		if cur.err != nil {
+			return cur.err
 		}
-		if len(batch) == 0 {
+		if len(cur.changes) == 0 {
 			return nil
 		}
-		for _, c := range batch {
-			if seen[c.ChangeID] {
-				// The store kept a change pending after the server answered
-				// it: stop rather than send it forever.
-				return fmt.Errorf("change %s is still pending after the server answered it", c.ChangeID)
-			}
-			seen[c.ChangeID] = true
+		if err := e.uploadAttachments(ctx, tok, cur.hashes, rep); err != nil {
+			return e.failed(ctx, cur.changes, err)
 		}
-		changes, hashes, err := toWire(batch)
-		if err != nil {
-			return err
-		}
-		if err := e.uploadAttachments(ctx, tok, hashes, rep); err != nil {
-			return e.failed(ctx, batch, err)
-		}
-		outcomes, err := e.pushBatch(ctx, tok, device, changes, rep)
-		if _, refused := refusedRequest(err); refused && len(changes) > 1 {
+		next := make(chan batch, 1)
+		go func(after int64) { next <- e.readBatch(ctx, device, after) }(cur.changes[len(cur.changes)-1].Seq)
+		outcomes, err := e.pushBatch(ctx, tok, device, cur.out, cur.body, rep)
+		if _, refused := refusedRequest(err); refused && len(cur.out) > 1 {
 			// The server refused the batch as a whole (400, 413): send the
 			// changes one by one, so only the bad one is held back.
 			outcomes = outcomes[:0]
-			for _, c := range changes {
-				one, err := e.pushBatch(ctx, tok, device, []outChange{c}, rep)
+			for _, c := range cur.out {
+				one, err := e.pushBatch(ctx, tok, device, []outChange{c}, nil, rep)
 				if _, refused := refusedRequest(err); err != nil && !refused {
-					return e.failed(ctx, batch, err)
+					<-next
+					return e.failed(ctx, cur.changes, err)
 				}
 				outcomes = append(outcomes, one...)
 			}
 			err = nil
 		}
 		if _, refused := refusedRequest(err); err != nil && !refused {
-			return e.failed(ctx, batch, err)
+			<-next
+			return e.failed(ctx, cur.changes, err)
 		}
 		if err := e.store.RecordPushed(ctx, outcomes); err != nil {
+			<-next
 			return err
 		}
+		cur = <-next
 	}
 }
 
@@ -264,16 +285,19 @@ func (e *Engine) failed(ctx context.Context, batch []sqlite.Change, err error) e
 	return err
 }
 
-// pushBatch posts changes and turns the answers into outcomes. An error
+// pushBatch posts changes (encoded as body, or encoded here when body is
+// nil) and turns the answers into outcomes. An error
 // answer for the whole request is an *APIError; when it concerns a single
 // change, that change comes back refused with the reason.
-func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []outChange, rep *Report) ([]sqlite.PushOutcome, error) {
-	body, err := json.Marshal(outPush{DeviceID: device, Changes: changes})
-	if err != nil {
-		return nil, fmt.Errorf("encode push: %w", err)
+func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []outChange, body []byte, rep *Report) ([]sqlite.PushOutcome, error) {
+	if body == nil {
+		var err error
+		if body, err = json.Marshal(outPush{DeviceID: device, Changes: changes}); err != nil {
+			return nil, fmt.Errorf("encode push: %w", err)
+		}
 	}
 	var out wire.PushResponse
-	_, err = e.do(ctx, rep, e.http.R().SetAuthToken(tok).SetHeader("Content-Type", "application/json").
+	_, err := e.do(ctx, rep, e.http.R().SetAuthToken(tok).SetHeader("Content-Type", "application/json").
 		SetBody(body).SetResult(&out), http.MethodPost, wire.PathPush)
 	if ae, refused := refusedRequest(err); refused {
 		if len(changes) == 1 {
