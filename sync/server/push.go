@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -173,11 +174,27 @@ func fieldForbidden(path string, p *domain.Project) error {
 // which the server stamps, left out).
 func authorise(p *domain.Project, changes []domain.FieldChange, actor domain.User) ([]domain.FieldChange, error) {
 	out := make([]domain.FieldChange, 0, len(changes))
+	var flat map[string]string // the current leaves, read once when needed
 	for _, c := range changes {
 		switch sec := sectionOf(c.Path); sec {
 		case secIgnored:
 			continue
 		case secWorkflow:
+			// A workflow field that already holds the value (a device
+			// sending its copy again) is left, like any field already so.
+			if flat == nil {
+				var err error
+				if flat, err = domain.Flatten(p); err != nil {
+					return nil, err
+				}
+			}
+			now, ok := flat[c.Path]
+			if !ok {
+				now = "null"
+			}
+			if sameJSON(now, c.New) {
+				continue
+			}
 			return nil, domain.Errorf(domain.EFORBIDDEN, "字段 %s 只能通过流程操作改变，不能直接修改",
 				"%s changes only through workflow actions, never by an edit", c.Path)
 		case secUnknown:
@@ -206,6 +223,21 @@ func authorise(p *domain.Project, changes []domain.FieldChange, actor domain.Use
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// sameJSON compares two JSON texts by value ("null" and absent are equal),
+// as domain.Merge does.
+func sameJSON(a, b string) bool {
+	if a == b {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return bytes.Equal(xb, yb)
 }
 
 // outcome is what applying one change did.

@@ -366,6 +366,8 @@ func TestFieldAuthorisation(t *testing.T) {
 		{"unknown registration field", []domain.FieldChange{{Path: "registration.colour", Old: "null", New: `"red"`}}, domain.EINVALID},
 		{"wrong type", []domain.FieldChange{{Path: "registration.customer.region", Old: `"north"`, New: `5`}}, domain.EINVALID},
 		{"updated_at is the server's and ignored", []domain.FieldChange{{Path: "updated_at", Old: "null", New: `"2030-01-01T00:00:00Z"`}}, ""},
+		{"a workflow field sent again as it is", []domain.FieldChange{{Path: "status", Old: "null", New: `"draft"`},
+			{Path: "owner_id", Old: "null", New: `"u-zhangwei"`}}, ""},
 		{"registration field by its sales", []domain.FieldChange{{Path: "registration.other.notes", Old: "null", New: `"备注"`}}, ""},
 	}
 	for _, tt := range tests {
