@@ -304,12 +304,12 @@ func (s *Server) create(tx *sqlite.Tx, actor domain.User, c wire.Change, now tim
 		return nil, domain.Errorf(domain.EINVALID, "项目类型须为 local、saas 或 upgrade", "the kind must be local, saas or upgrade")
 	}
 	if !actor.Has(domain.RoleSales) && !(k == domain.KindLocal && actor.Has(domain.RolePresales)) {
-		who := "销售"
+		zh, en := "销售", "sales"
 		if k == domain.KindLocal {
-			who = "销售或售前"
+			zh, en = "销售或售前", "sales or presales"
 		}
-		return nil, domain.Errorf(domain.EFORBIDDEN, "%[1]s须由%[2]s发起", "a %[3]s is raised by sales%[4]s",
-			k.FormName(), who, k.FormName(), map[bool]string{true: " or presales"}[k == domain.KindLocal])
+		return nil, domain.Errorf(domain.EFORBIDDEN, "%[1]s须由%[2]s发起", "a %[3]s registration is raised by %[4]s",
+			k.FormName(), zh, string(k), en)
 	}
 	if k == domain.KindUpgrade && p.Registration.ParentID != "" {
 		if err := checkParent(tx, p.Registration.ParentID); err != nil {
