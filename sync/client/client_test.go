@@ -325,10 +325,10 @@ func TestRunWaitsForASignInWhenSignedOut(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- e.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for e.State().Last.Err == nil && time.Now().Before(deadline) {
+	for e.LastReport().Err == nil && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if st := e.State(); st.SignedIn || !st.Last.SignedOut {
+	if st := e.State(); st.SignedIn || !e.LastReport().SignedOut {
 		t.Fatalf("state = %+v", st)
 	}
 	if f.count() != 0 {

@@ -87,6 +87,7 @@ type Engine struct {
 
 	mu        sync.Mutex
 	state     State
+	last      Report
 	listeners map[int]func(State)
 	nextID    int
 }

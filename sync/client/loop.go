@@ -10,17 +10,17 @@ import (
 
 // State is what the UI shows of sync: whether the server answered the
 // last pass, whether a pass is running, what waits, what needs a person.
+// It is small and comparable; the desktop's ui.SyncState has the same
+// fields in the same order, so one converts to the other.
 type State struct {
 	Online         bool
 	Syncing        bool
-	SignedIn       bool
 	Pending        int // changes waiting to be sent
 	NeedsAttention int // changes the server refused, waiting for a person
 	Conflicts      int // open conflicts on the projects
 	LastSuccess    time.Time
 	LastError      string // "" after a successful pass
-	// Last is the report of the last pass.
-	Last Report
+	SignedIn       bool
 }
 
 // State returns the current state.
@@ -28,6 +28,13 @@ func (e *Engine) State() State {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.state
+}
+
+// LastReport is the report of the last pass.
+func (e *Engine) LastReport() Report {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.last
 }
 
 // Subscribe calls f with every new state until cancel is called. f runs on
@@ -97,7 +104,7 @@ func (e *Engine) finish(ctx context.Context, rep Report) {
 		s.Syncing = false
 		s.Online = rep.Online && !IsOffline(rep.Err)
 		s.SignedIn = !rep.SignedOut
-		s.Last = rep
+		e.last = rep
 		if cerr == nil {
 			s.Pending, s.NeedsAttention, s.Conflicts = p, a, c
 		}
