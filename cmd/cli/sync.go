@@ -173,6 +173,6 @@ func printSyncReport(ctx context.Context, w io.Writer, ws *Workspace, base strin
 	if !st.Online {
 		online = "离线 (offline)"
 	}
-	fmt.Fprintf(w, "  %s · %d 个请求，发送 %d 字节，接收 %d 字节 (%d requests, %d bytes sent, %d received)\n",
-		online, rep.Requests, rep.BytesSent, rep.BytesReceived, rep.Requests, rep.BytesSent, rep.BytesReceived)
+	fmt.Fprintf(w, "  %s · %d 个请求，发送 %d 字节，接收 %d 字节 (%s, %d bytes sent, %d received)\n",
+		online, rep.Requests, rep.BytesSent, rep.BytesReceived, plural(rep.Requests, "request"), rep.BytesSent, rep.BytesReceived)
 }
