@@ -40,7 +40,17 @@ func (e *Engine) uploadAttachments(ctx context.Context, tok string, hashes []str
 		return err
 	}
 	for _, sha := range out.Missing {
-		if err := e.upload(ctx, tok, sha, rep); err != nil {
+		err := e.upload(ctx, tok, sha, rep)
+		if ae, refused := refusedRequest(err); refused {
+			// The server will not take this file (too large, say): the
+			// changes still go, and the server answers the one that needs
+			// the file with its reason, rather than one file holding back
+			// the whole queue.
+			e.log.WarnContext(ctx, "attachment refused", "sha256", sha, "err", ae)
+			rep.AttachmentsRefused++
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("upload attachment %s: %w", sha, err)
 		}
 		rep.Uploaded++

@@ -62,7 +62,20 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(resp)
 	case wire.PathPull:
 		json.NewEncoder(w).Encode(wire.PullResponse{Cursor: 0, Projects: []wire.PulledProject{}})
+	case wire.PathMissing:
+		var req wire.MissingRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		json.NewEncoder(w).Encode(wire.MissingResponse{Missing: req.Hashes})
 	default:
+		if strings.HasPrefix(r.URL.Path, wire.AttachmentPrefix) {
+			status := http.StatusNotFound
+			if r.Method == http.MethodPut {
+				status = http.StatusRequestEntityTooLarge
+			}
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(wire.ErrorBody{Error: wire.Error{Code: wire.ETooLarge, Message: "附件太大"}})
+			return
+		}
 		w.WriteHeader(http.StatusNotFound)
 	}
 }
@@ -389,5 +402,23 @@ func TestOutChangeIsAWireChange(t *testing.T) {
 		if !reflect.DeepEqual(got.Changes[i], want) {
 			t.Errorf("change %d:\n got %+v\nwant %+v", i, got.Changes[i], want)
 		}
+	}
+}
+
+func TestAFileTheServerWillNotTakeDoesNotHoldBackTheQueue(t *testing.T) {
+	f := &fake{}
+	e, s, _ := signedIn(t, f)
+	p := saveDraft(t, s)
+	sha, err := s.PutAttachment(t.Context(), []byte("一个很大的文件"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Registration.Attachments = []domain.Attachment{{ID: uuid.Must(uuid.NewV7()).String(), Name: "大.pdf", SHA256: sha, Role: domain.AttachPresales}}
+	if _, err := s.SaveProject(t.Context(), "u-zhangwei", p); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.SyncOnce(t.Context())
+	if err != nil || rep.AttachmentsRefused != 1 || rep.Pushed != 2 || rep.Uploaded != 0 {
+		t.Fatalf("SyncOnce = %+v, %v", rep, err)
 	}
 }

@@ -26,9 +26,12 @@ type Report struct {
 	Refused    int // changes the server refused: they wait in "needs attention"
 	// Refusals are the refused changes with their reasons.
 	Refusals []Refusal
-	Pulled   int  // projects brought down
-	Uploaded int  // attachments sent
-	OrgSaved bool // the organisation directory was updated
+	Pulled   int // projects brought down
+	Uploaded int // attachments sent
+	// AttachmentsRefused counts files the server would not take (too
+	// large); the changes that reference them went on.
+	AttachmentsRefused int
+	OrgSaved           bool // the organisation directory was updated
 	// What went over the wire.
 	Requests      int
 	BytesSent     int64
