@@ -228,8 +228,10 @@ func putIndex(list []any, segs []segment, v any) ([]any, error) {
 	return list, put(child, rest, v)
 }
 
-// compact drops rows with no fields at all from the end of lists (a row
-// deleted by a change) and turns holes into empty rows.
+// compact drops rows left with no fields at all from lists (rows a change
+// deleted: every row type of a project has fields that are always written,
+// so an empty row is never something a person made) and the holes a sparse
+// set leaves.
 func compact(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -238,20 +240,14 @@ func compact(v any) any {
 		}
 		return x
 	case []any:
-		for i, c := range x {
-			if c == nil {
-				c = map[string]any{}
-			}
-			x[i] = compact(c)
-		}
-		for len(x) > 0 {
-			if m, ok := x[len(x)-1].(map[string]any); ok && len(m) == 0 {
-				x = x[:len(x)-1]
+		out := x[:0]
+		for _, c := range x {
+			if m, ok := c.(map[string]any); c == nil || ok && len(m) == 0 {
 				continue
 			}
-			break
+			out = append(out, compact(c))
 		}
-		return x
+		return out
 	}
 	return v
 }

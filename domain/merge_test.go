@@ -150,3 +150,26 @@ func TestResolveConflict(t *testing.T) {
 		t.Fatal("a resolution must produce field changes")
 	}
 }
+
+// A row deleted on one side while the other side added a row at the end
+// leaves no empty row in the middle (conflicts, stakeholders, …).
+func TestMergeDeletedMiddleRowOnAGrownList(t *testing.T) {
+	base := mergeBase()
+	base.Registration.Stakeholders = []domain.Stakeholder{
+		{Name: "甲", Contact: "13900000001", Role: "IT"},
+		{Name: "乙", Contact: "13900000002", Role: "法务"},
+	}
+	mine := clone(t, base)
+	mine.Registration.Stakeholders = mine.Registration.Stakeholders[:1] // delete 乙
+	theirs := clone(t, base)
+	theirs.Registration.Stakeholders = append(theirs.Registration.Stakeholders, domain.Stakeholder{Name: "丙", Contact: "13900000003", Role: "业务"})
+	merged, _, _, err := domain.Merge(theirs, diff(t, base, mine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range merged.Registration.Stakeholders {
+		if s.Name == "" && s.Contact == "" && s.Role == "" {
+			t.Fatalf("empty row %d left in %+v", i, merged.Registration.Stakeholders)
+		}
+	}
+}
