@@ -268,18 +268,6 @@ func usageError(e *env, v verb, zh, en string) int {
 	return ExitUsage
 }
 
-// notYet is the run function of a verb that is planned but not written:
-// it shows its usage when asked and otherwise says it is not implemented.
-func notYet(_ context.Context, e *env, v verb, args []string) int {
-	if slices.ContainsFunc(args, func(a string) bool { return slices.Contains(helpNames[1:], a) }) {
-		printUsage(e.stderr, v, newFlagSet(v))
-		return ExitOK
-	}
-	fmt.Fprintf(e.stderr, "%s %s：尚未实现 / not implemented yet\n", Program, v.name)
-	fmt.Fprintf(e.stderr, "此版本只能检查交换文件：%s validate FILE (this version can only check interchange files)\n", Program)
-	return ExitUsage
-}
-
 // plural writes n followed by an English noun, pluralised.
 func plural(n int, noun string) string {
 	if n == 1 {

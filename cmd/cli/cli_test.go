@@ -346,7 +346,7 @@ func TestUsageErrors(t *testing.T) {
 		{"option without value", []string{"validate", sample, "--org"}, []string{"选项有误", "needs an argument"}},
 		{"missing org file", []string{"validate", "--org", missing, sample}, []string{"找不到文件", "no such file"}},
 		{"bad org file", []string{"validate", "--org", badOrg, sample}, []string{"组织目录文件", "有误", "regions[0].special_leader", "docs/org-format.md"}},
-		{"sync not yet", []string{"sync"}, []string{"尚未实现", "not implemented yet"}},
+		{"sync without a server", []string{"sync", "--data", t.TempDir()}, []string{"尚未设置服务器地址", "--server URL"}},
 		{"help for an unknown verb", []string{"help", "frobnicate"}, []string{"未知命令"}},
 	}
 	for _, tc := range tests {
