@@ -24,6 +24,7 @@ type Store interface {
 	draftStore
 	journalReader
 	outboxCounter
+	inboxStore
 	identityStore
 }
 
@@ -223,6 +224,16 @@ func (s *Shell) build(w fyne.Window) {
 	s.frame.Refresh()
 	s.openList()
 	s.onLocalChange()
+	// Conflicts are kept inside the projects (sqlite.Summary does not say):
+	// find them once, off the UI goroutine, and badge the list.
+	e.run(func() {
+		e.refreshConflicts()
+		fyne.Do(func() {
+			if len(e.conflicted()) > 0 && s.env == e {
+				s.list.reload()
+			}
+		})
+	})
 }
 
 func (s *Shell) setWho() {

@@ -102,6 +102,9 @@ func (c *Conflicts) showFields() {
 	for _, cf := range p.Conflicts {
 		cf := cf
 		who := e.Org.UserName(cf.ActorID)
+		if cf.ActorID == "" || cf.ActorID == e.User.ID {
+			who = lang.L("conflicts.me")
+		}
 		merged := widget.NewEntry()
 		merged.SetPlaceHolder(lang.L("conflicts.mergedHint"))
 		merged.SetText(domain.DisplayValue(cf.Theirs))
@@ -114,7 +117,7 @@ func (c *Conflicts) showFields() {
 		c.fields.Add(widget.NewCard(fieldLabel(cf.Path), lang.X("conflicts.sub", "{{.Who}} 于 {{.At}} 的修改与现有值不同",
 			map[string]any{"Who": orDash(who), "At": timeText(cf.At)}),
 			container.NewVBox(
-				kv(lang.L("conflicts.mine"), domain.DisplayValue(cf.Mine),
+				kv(lang.X("conflicts.mine", "{{.Who}}的修改", map[string]any{"Who": who}), domain.DisplayValue(cf.Mine),
 					lang.L("conflicts.theirs"), domain.DisplayValue(cf.Theirs),
 					lang.L("conflicts.base"), domain.DisplayValue(cf.Base)),
 				container.NewHBox(keepMine, keepTheirs),

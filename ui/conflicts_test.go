@@ -25,8 +25,8 @@ func TestConflictsKeepOneValueOrAMergedOne(t *testing.T) {
 	c := NewConflicts(e)
 	showIn(t, c)
 	shows(t, c, "1 个项目有冲突", "长沙水务电子签章项目立项申请", "2 处冲突",
-		"客户简称", "我的修改", "长沙水务集团", "现有值（对方）", "王芳 于 2026-11-20 09:30 的修改与现有值不同",
-		"应用场景", "人事、采购", "人事、物流", "保留我的", "保留对方的", "使用合并值")
+		"客户简称", "王芳的修改", "长沙水务集团", "现有值", "王芳 于 2026-11-20 09:30 的修改与现有值不同",
+		"应用场景", "人事、采购", "人事、物流", "采用此修改", "保留现有值", "使用合并值")
 
 	c.onResolveTapped("registration.customer.short_name", `"长沙水务集团"`)
 	c.onResolveTapped("registration.scenarios", mergedJSON("人事、采购、物流", `["人事","物流"]`, `["人事","采购"]`))

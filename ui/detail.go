@@ -87,7 +87,6 @@ func (d *Detail) build() fyne.CanvasObject {
 		num = lang.L("project.numberPending")
 	}
 	sub := widget.NewLabel(kindLabel(p.Kind()) + " · " + p.Kind().NumberName() + " " + num + " · " + statusLabel(p.Status))
-	sub.Importance = widget.LowImportance
 	top := container.NewVBox(
 		pageHeader(p.Title(), d.env.nav.openList),
 		sub,
@@ -171,14 +170,17 @@ func (d *Detail) actions() fyne.CanvasObject {
 			add(actionLabel(a), theme.DeleteIcon(), widget.DangerImportance, d.onDiscardTapped)
 		}
 	}
+	// What this person can do comes first, then what they can look at.
 	if p.CanEditHandover(e.User) {
 		add(lang.L("detail.handover"), theme.DocumentIcon(), widget.HighImportance, func() { e.nav.openHandover(p.ID) })
-	} else if p.Handover != nil {
-		add(lang.L("detail.viewHandover"), theme.DocumentIcon(), widget.MediumImportance, func() { e.nav.openHandover(p.ID) })
 	}
 	if p.CanEditInitiation(e.User) {
 		add(lang.L("detail.initiate"), theme.FolderNewIcon(), widget.HighImportance, func() { e.nav.openInitiation(p.ID) })
-	} else if p.Initiation != nil {
+	}
+	if p.Handover != nil && !p.CanEditHandover(e.User) {
+		add(lang.L("detail.viewHandover"), theme.DocumentIcon(), widget.MediumImportance, func() { e.nav.openHandover(p.ID) })
+	}
+	if p.Initiation != nil && !p.CanEditInitiation(e.User) {
 		add(lang.L("detail.viewInitiation"), theme.FolderIcon(), widget.MediumImportance, func() { e.nav.openInitiation(p.ID) })
 	}
 	if step, ok := p.Approval.Waiting(); ok && p.Status == domain.StatusSubmitted && !p.WaitsFor(e.User) {

@@ -55,8 +55,12 @@ func TestGoldenScreens(t *testing.T) {
 			st, _ := newStore(t)
 			importSamples(t, st, allSamples...)
 			e, _ := testEnv(t, st, tc.login)
-			w := showIn(t, tc.screen(t, e))
+			screen := tc.screen(t, e)
+			w := showIn(t, screen)
 			assertMarkup(t, tc.name, w)
+			if l, ok := screen.(leaver); ok {
+				l.leave() // save now, not when a timer fires after the store is closed
+			}
 		})
 	}
 }

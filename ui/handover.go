@@ -142,7 +142,7 @@ func (s *HandoverScreen) build() fyne.CanvasObject {
 	}
 
 	when := widget.NewEntry()
-	when.SetPlaceHolder("2026-12-01 14:00")
+	when.SetPlaceHolder(lang.L("handover.timeHint"))
 	when.SetText(string(h.Time))
 	when.OnChanged = func(v string) { h.Time = domain.DateTime(v); s.edited("time") }
 	place := widget.NewEntry()

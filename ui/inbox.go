@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type inboxItem struct {
 	// server has it yet.
 	decided *domain.Decision
 	pending bool
+	refusal string // why the server refused the decision (needs attention)
 }
 
 // waitingSince is when p reached its waiting step: the last decision of
@@ -42,9 +44,18 @@ func waitingSince(p *domain.Project) time.Time {
 	return t
 }
 
-// loadInbox reads what waits for me, oldest first, and my decisions the
-// server does not have yet (待同步), newest first.
-func loadInbox(ctx context.Context, st projectFinder, me domain.User) (waiting, decided []inboxItem, err error) {
+// inboxStore is what the inbox reads: the projects, and the outbox where
+// decisions wait for the server.
+type inboxStore interface {
+	projectFinder
+	Pending(ctx context.Context, maxCount, maxBytes int) ([]sqlite.Change, error)
+	NeedsAttention(ctx context.Context) ([]sqlite.Change, error)
+}
+
+// loadInbox reads what waits for me, oldest first, and the decisions I
+// took on this computer that the server has not accepted yet — pending in
+// the outbox, or refused (needs attention) — newest first.
+func loadInbox(ctx context.Context, st inboxStore, me domain.User) (waiting, decided []inboxItem, err error) {
 	sums, err := st.ListProjects(ctx, sqlite.Filter{Status: domain.StatusSubmitted})
 	if err != nil {
 		return nil, nil, err
@@ -61,37 +72,35 @@ func loadInbox(ctx context.Context, st projectFinder, me domain.User) (waiting, 
 	}
 	slices.SortStableFunc(waiting, func(a, b inboxItem) int { return a.since.Compare(b.since) })
 
-	all, err := st.ListProjects(ctx, sqlite.Filter{})
+	pending, err := st.Pending(ctx, 0, 0)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, s := range all {
-		if !s.Pending {
+	refused, err := st.NeedsAttention(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range append(pending, refused...) {
+		if c.Kind != sqlite.ChangeAction {
 			continue
 		}
-		p, err := st.Project(ctx, s.ID)
+		var pl sqlite.ChangePayload
+		if err := json.Unmarshal(c.Payload, &pl); err != nil || pl.Decision == nil {
+			continue
+		}
+		d := *pl.Decision
+		if d.ActorID != me.ID || d.Step < 0 || !slices.Contains([]domain.Action{domain.ActApprove, domain.ActReturn, domain.ActReject}, d.Action) {
+			continue
+		}
+		p, err := st.Project(ctx, c.ProjectID)
 		if err != nil {
 			return nil, nil, err
 		}
-		for i := len(p.Decisions) - 1; i >= 0; i-- {
-			d := p.Decisions[i]
-			if d.ActorID == me.ID && d.Step >= 0 && (d.Action == domain.ActApprove || d.Action == domain.ActReturn || d.Action == domain.ActReject) &&
-				!confirmedBySubmitting(p, d) {
-				decided = append(decided, inboxItem{p: p, decided: &d, since: d.At, pending: true})
-				break
-			}
-		}
+		decided = append(decided, inboxItem{p: p, decided: &d, since: d.At,
+			pending: c.State == sqlite.StatePending, refusal: c.LastError})
 	}
 	slices.SortStableFunc(decided, func(a, b inboxItem) int { return b.since.Compare(a.since) })
 	return waiting, decided, nil
-}
-
-// confirmedBySubmitting reports whether d is the responsible salesperson's
-// confirmation that submitting records, not a decision taken here.
-func confirmedBySubmitting(p *domain.Project, d domain.Decision) bool {
-	return slices.ContainsFunc(p.Decisions, func(s domain.Decision) bool {
-		return s.Action == domain.ActSubmit && s.Round == d.Round && s.ActorID == d.ActorID && s.At.Equal(d.At)
-	})
 }
 
 // waitingCount is how many projects wait for my decision.
@@ -169,7 +178,12 @@ func NewInbox(e *env) *Inbox {
 			objs := o.(*fyne.Container).Objects
 			setText(objs[0], it.p.Title())
 			setText(objs[1], actionLabel(it.decided.Action)+" · "+timeText(it.decided.At))
-			objs[2].(*badge).set(syncPending.label(), syncPending.color())
+			state := syncPending
+			if !it.pending {
+				state = syncAttention
+				setText(objs[1], actionLabel(it.decided.Action)+" · "+it.refusal)
+			}
+			objs[2].(*badge).set(state.label(), state.color())
 		})
 	in.done.OnSelected = func(i widget.ListItemID) {
 		id := in.decided[i].p.ID

@@ -192,7 +192,6 @@ func (f *RegistrationForm) build() {
 
 	back := widget.NewButtonWithIcon(lang.L("common.back"), theme.NavigateBackIcon(), f.onBackTapped)
 	kindLine := widget.NewLabel(kindLabel(f.p.Kind()) + " · " + f.p.Kind().FormName() + " · " + statusLabel(f.p.Status))
-	kindLine.Importance = widget.LowImportance
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, back, container.NewHBox(f.save.state, f.submit), f.title),
 		container.NewBorder(nil, nil, kindLine, container.NewHBox(f.progressText, f.problemsBtn),
@@ -417,7 +416,7 @@ func (f *RegistrationForm) sections() []fyne.CanvasObject {
 	// 其他.
 	o := &r.Other
 	goLive := widget.NewEntry()
-	goLive.SetPlaceHolder("2026-03-31")
+	goLive.SetPlaceHolder(lang.L("reg.goLiveHint"))
 	goLive.SetText(string(o.GoLive))
 	goLive.OnChanged = func(s string) { o.GoLive = domain.Date(s); f.edited("other.go_live") }
 	out = append(out, section(lang.L("reg.sec.other"),

@@ -115,11 +115,11 @@ func heading(text string) *widget.Label {
 	return l
 }
 
-// note is a wrapped, low-key line of explanation.
+// note is a wrapped line of explanation. (LowImportance would draw it in
+// the disabled colour, too faint to read on the dark theme.)
 func note(text string) *widget.Label {
 	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.LowImportance
 	return l
 }
 
