@@ -7,8 +7,9 @@
 #   bash scripts/screenshot.sh [OUT_DIR]     (default docs/screenshots)
 #
 # Writes projects.png, detail.png, registration.png, inbox.png,
-# handover.png, initiation.png, conflicts.png, account.png, english.png
-# (and home.png, the project list, for older links).
+# handover.png, initiation.png, initiation-permissions.png, conflicts.png,
+# account.png, english.png (and home.png, the project list, for older
+# links).
 #
 # Env: SCREENSHOT_WAIT seconds to wait after the window appears (default 3).
 set -euo pipefail
@@ -148,6 +149,9 @@ sleep 1
 click "${first_row[@]}" 2
 click "${action1[@]}" 2
 shot initiation.png
+DISPLAY=$display xdotool mousemove 1268 400 click --repeat 60 --delay 30 5 # scroll (over the scroll bar) to the permission matrix
+sleep 1
+shot initiation-permissions.png
 
 # The language switch (top right): English, saved for the next start.
 start zhangwei

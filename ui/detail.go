@@ -441,7 +441,9 @@ func (d *Detail) journalList() fyne.CanvasObject {
 	}
 	cols := columns{widths: []float32{140, 90, 220, 0}}
 	l := widget.NewList(func() int { return len(j) },
-		func() fyne.CanvasObject { return container.New(cols, cell(""), cell(""), cell(""), cell("")) },
+		func() fyne.CanvasObject {
+			return container.New(cols, newTextCell(), newTextCell(), newTextCell(), newTextCell())
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			en := j[len(j)-1-i]
 			objs := o.(*fyne.Container).Objects

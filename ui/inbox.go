@@ -134,19 +134,20 @@ type Inbox struct {
 	decided  []inboxItem
 	selected *inboxItem
 
-	list     *widget.List
-	done     *widget.List
-	count    *widget.Label
-	banner   *widget.Label
-	facts    *fyne.Container
-	comment  *widget.Entry
-	problem  fieldError
-	approve  *widget.Button
-	ret      *widget.Button
-	reject   *widget.Button
-	openBtn  *widget.Button
-	decision fyne.CanvasObject
-	root     fyne.CanvasObject
+	list      *widget.List
+	done      *widget.List
+	noDecided *widget.Label
+	count     *widget.Label
+	banner    *widget.Label
+	facts     *fyne.Container
+	comment   *widget.Entry
+	problem   fieldError
+	approve   *widget.Button
+	ret       *widget.Button
+	reject    *widget.Button
+	openBtn   *widget.Button
+	decision  fyne.CanvasObject
+	root      fyne.CanvasObject
 }
 
 // NewInbox builds the inbox; it loads when shown.
@@ -219,7 +220,8 @@ func NewInbox(e *env) *Inbox {
 	left := container.NewBorder(
 		container.NewVBox(container.New(cols, colHead("list.col.title"), colHead("list.col.kind"), colHead("inbox.since")), widget.NewSeparator()),
 		nil, nil, nil, in.list)
-	pendingBox := container.NewBorder(heading(lang.L("inbox.decided")), nil, nil, nil, in.done)
+	in.noDecided = hint(lang.L("inbox.noDecided"))
+	pendingBox := container.NewBorder(container.NewVBox(heading(lang.L("inbox.decided")), in.noDecided), nil, nil, nil, in.done)
 	split := container.NewHSplit(container.NewVSplit(left, pendingBox), right)
 	split.Offset = 0.52
 	in.root = container.NewPadded(container.NewBorder(
@@ -256,6 +258,11 @@ func (in *Inbox) setItems(waiting, decided []inboxItem) {
 	in.list.UnselectAll()
 	in.list.Refresh()
 	in.done.Refresh()
+	if len(decided) == 0 {
+		in.noDecided.Show()
+	} else {
+		in.noDecided.Hide()
+	}
 	in.showFacts()
 	if len(waiting) > 0 {
 		in.list.Select(0)

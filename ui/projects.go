@@ -250,7 +250,7 @@ func colHead(key string) *widget.Label {
 }
 
 func newProjectRowView() fyne.CanvasObject {
-	return container.New(listColumns, cell(""), cell(""), cell(""), cell(""), cell(""), newBadge())
+	return container.New(listColumns, newTextCell(), newTextCell(), newTextCell(), newTextCell(), newTextCell(), newBadge())
 }
 
 func (l *ProjectList) length() int {
@@ -282,9 +282,15 @@ func (l *ProjectList) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	objs[5].(*badge).set(r.Sync.label(), r.Sync.color())
 }
 
+// setText shows text in a cell (a label or a textCell).
 func setText(o fyne.CanvasObject, text string) {
-	if l := o.(*widget.Label); l.Text != text {
-		l.SetText(text)
+	switch c := o.(type) {
+	case *widget.Label:
+		if c.Text != text {
+			c.SetText(text)
+		}
+	case *textCell:
+		c.SetText(text)
 	}
 }
 

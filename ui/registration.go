@@ -457,7 +457,7 @@ func (f *RegistrationForm) multiField(path, label, hint string, s *string) fyne.
 
 func (f *RegistrationForm) quantityField(path, label string, q *domain.Quantity) fyne.CanvasObject {
 	en := widget.NewEntry()
-	en.SetPlaceHolder("0")
+	en.SetPlaceHolder(lang.L("reg.quantityHint"))
 	en.SetText(string(*q))
 	en.OnChanged = func(v string) { *q = domain.Quantity(v); f.edited(path) }
 	return labelled(label, en, f.field(path, en))

@@ -398,3 +398,83 @@ func (m minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 func wide(w float32, o fyne.CanvasObject) fyne.CanvasObject {
 	return container.New(minWidth{w}, o)
 }
+
+// textCell is a one-line cell of a long list: a canvas.Text that ends in
+// … when it does not fit. A truncating widget.Label shapes its text on
+// every change, which makes a fast scroll through thousands of rows
+// stutter; this measures (Fyne caches the metrics) and shortens only text
+// that is too wide.
+type textCell struct {
+	widget.BaseWidget
+	full  string
+	text  *canvas.Text
+	width float32
+}
+
+func newTextCell() *textCell {
+	c := &textCell{text: canvas.NewText("", theme.Color(theme.ColorNameForeground))}
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// SetText shows s.
+func (c *textCell) SetText(s string) {
+	if c.full == s {
+		return
+	}
+	c.full = s
+	c.fit()
+	c.text.Refresh()
+}
+
+// fit shortens the text to the cell's width.
+func (c *textCell) fit() {
+	c.text.Text = c.full
+	avail := c.width - 2*theme.InnerPadding()
+	if avail <= 0 || fyne.MeasureText(c.full, c.text.TextSize, c.text.TextStyle).Width <= avail {
+		return
+	}
+	r := []rune(c.full)
+	lo, hi := 0, len(r)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fyne.MeasureText(string(r[:mid])+"…", c.text.TextSize, c.text.TextStyle).Width <= avail {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	c.text.Text = string(r[:lo]) + "…"
+}
+
+func (c *textCell) CreateRenderer() fyne.WidgetRenderer { return &textCellRenderer{c: c} }
+
+type textCellRenderer struct{ c *textCell }
+
+func (r *textCellRenderer) Layout(size fyne.Size) {
+	c := r.c
+	if c.width != size.Width {
+		c.width = size.Width
+		c.fit()
+	}
+	th := c.text.MinSize().Height
+	c.text.Move(fyne.NewPos(theme.InnerPadding(), (size.Height-th)/2))
+	c.text.Resize(fyne.NewSize(size.Width-2*theme.InnerPadding(), th))
+}
+
+func (r *textCellRenderer) MinSize() fyne.Size {
+	h := fyne.MeasureText("立", theme.TextSize(), fyne.TextStyle{}).Height
+	return fyne.NewSize(40, h+2*theme.InnerPadding())
+}
+
+func (r *textCellRenderer) Refresh() {
+	c := r.c
+	c.text.TextSize = theme.TextSize()
+	c.text.Color = theme.Color(theme.ColorNameForeground)
+	c.fit()
+	c.text.Refresh()
+}
+
+func (r *textCellRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.c.text} }
+
+func (r *textCellRenderer) Destroy() {}
