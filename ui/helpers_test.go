@@ -139,7 +139,9 @@ func testEnv(t testing.TB, st Store, login string) (*env, *navRecorder) {
 	org := demoOrg(t)
 	ids := 0
 	var opened []string
-	e := newEnv(context.Background(), test.NewTempWindow(t, widget.NewLabel("")), Deps{
+	win := test.NewTempWindow(t, widget.NewLabel(""))
+	win.Resize(fyne.NewSize(1280, 800)) // dialogs open here
+	e := newEnv(context.Background(), win, Deps{
 		Store: st, Org: org, User: user(t, org, login), DataDir: "/tmp/lixiang-test",
 		Now: func() time.Time { return testNow },
 		NewID: func() (string, error) {

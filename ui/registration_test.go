@@ -310,3 +310,56 @@ func TestRegistrationTabOrderFollowsTheForm(t *testing.T) {
 		}
 	}
 }
+
+// An upgrade is raised on an existing project: 历史项目升级扩展 asks for the
+// parent first (searchable), copies its customer, and the form names it.
+func TestUpgradeRegistrationStartsFromTheParentProject(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	importSamples(t, st, allSamples...)
+	e, nav := testEnv(t, st, "zhangwei")
+	c := NewKindChooser(e)
+	showIn(t, c)
+	shows(t, c, "我的草稿与退回的登记", "蜜雪冰城SAAS项目立项申请")
+
+	c.onKindTapped(domain.KindUpgrade)
+	top := e.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("choosing 历史项目升级扩展 did not ask for the parent project")
+	}
+	shows(t, top, "选择原有项目", "山东高速电子签章项目立项申请")
+	lacks(t, top, "蜜雪冰城") // drafts are not projects to upgrade
+	var list *widget.List
+	var search *widget.Entry
+	walkVisible(top, func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.List:
+			list = x
+		case *widget.Entry:
+			search = x
+		}
+	})
+	search.SetText("山东")
+	if n := list.Length(); n != 1 {
+		t.Fatalf("searching 山东 leaves %d projects to choose", n)
+	}
+	list.Select(0)
+
+	if nav.last == nil || nav.last.Registration.ParentID != "01a07aac-a938-705f-ab01-41296cc6be18" {
+		t.Fatalf("the new upgrade is not raised on 山东高速: %+v", nav.last)
+	}
+	r := nav.last.Registration
+	if r.Kind != domain.KindUpgrade || r.Customer.ShortName != "山东高速" || r.Customer.FullName != "山东高速集团有限公司" {
+		t.Errorf("the upgrade did not take the parent's customer: %+v", r.Customer)
+	}
+	f := NewRegistrationForm(e, nav.last)
+	showIn(t, f)
+	shows(t, f, "山东高速项目升级拓展申请", "SSDJ-2026-0137 · 山东高速电子签章项目立项申请", "升级扩展类型", "是否新签合同")
+	lacks(t, f, "采购产品", "证书情况")
+	set(t, f.problemLines, "upgrade_type", "历史项目升级")
+	set(t, f.problemLines, "contract.new_contract", "是")
+	f.onShowProblemsTapped()
+	if got := problemAt(t, f.problemLines, "contract.amount"); !strings.Contains(got, "新签合同须填写合同金额") {
+		t.Errorf("a new contract without amount: %q", got)
+	}
+}
