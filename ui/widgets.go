@@ -123,11 +123,10 @@ func note(text string) *widget.Label {
 	return l
 }
 
-// hint is a one-line, low-key remark that keeps its width in a row.
+// hint is a one-line remark that keeps its width in a row (a wrapping
+// label in a row shrinks to one character per line).
 func hint(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.Importance = widget.LowImportance
-	return l
+	return widget.NewLabel(text)
 }
 
 // fieldError is the red line under a field that lists its problems; it is
@@ -233,12 +232,18 @@ func newBadge() *badge {
 	return b
 }
 
-// set shows text on a background of the theme colour named col.
+// set shows text on a background of the theme colour named col; the
+// disabled colour (a stage still to come) becomes the button colour with
+// ordinary text, readable on light and dark themes alike.
 func (b *badge) set(text string, col fyne.ThemeColorName) {
 	th := fyne.CurrentApp().Settings().Theme()
 	v := fyne.CurrentApp().Settings().ThemeVariant()
 	b.text.Text = text
-	b.text.Color = th.Color(theme.ColorNameForegroundOnPrimary, v)
+	fg := theme.ColorNameForegroundOnPrimary
+	if col == theme.ColorNameDisabled {
+		col, fg = theme.ColorNameButton, theme.ColorNameForeground
+	}
+	b.text.Color = th.Color(fg, v)
 	b.bg.FillColor = th.Color(col, v)
 	b.text.Refresh()
 	b.bg.Refresh()
