@@ -291,6 +291,9 @@ func (s *Shell) onDropped(_ fyne.Position, uris []fyne.URI) {
 func (s *Shell) onLocalChange() {
 	s.bar.reload()
 	e := s.env
+	if e.Sync != nil {
+		e.Sync.Kick() // what was just saved goes to the server as soon as it can
+	}
 	e.run(func() {
 		n, err := waitingCount(e.ctx, e.Store, e.User)
 		if err != nil {

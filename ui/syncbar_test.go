@@ -84,3 +84,21 @@ func TestSyncBarFollowsTheEngine(t *testing.T) {
 		t.Error("closing the bar did not stop following the engine")
 	}
 }
+
+// Issue 3: the app syncs when the user saves — every local change the
+// window makes kicks the engine.
+func TestALocalChangeKicksTheEngine(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	eng := &fakeSync{}
+	org := demoOrg(t)
+	w := test.NewTempWindow(t, nil)
+	s := NewShell(w, Deps{Store: st, Org: org, User: user(t, org, "zhangwei"), Sync: eng, Prefs: fyne.CurrentApp().Preferences()})
+	before := eng.kicks
+	s.env.changed()
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	if eng.kicks != before+1 {
+		t.Fatalf("a save kicked the engine %d times", eng.kicks-before)
+	}
+}
