@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -73,13 +72,12 @@ func Flatten(v any) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flatten: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
+	// The leaves are cut from the text itself (flatjson.go): the same
+	// texts as decoding the tree and encoding each leaf, at a fraction
+	// of the cost.
+	if err := flattenJSON(out, string(raw)); err != nil {
 		return nil, fmt.Errorf("flatten: %w", err)
 	}
-	flattenInto(out, "", tree)
 	return out, nil
 }
 

@@ -109,6 +109,29 @@ func SetFields(p *Project, sets map[string]string) (*Project, error) {
 			flat[k] = v
 		}
 	}
+	return fromLeaves(flat)
+}
+
+// fromLeaves decodes the project whose leaves are flat.
+func fromLeaves(flat map[string]string) (*Project, error) {
+	raw, ok := unflattenRaw(flat)
+	if !ok {
+		// A leaf that is not valid JSON: the tree path names it.
+		var err error
+		if raw, err = unflattenText(flat); err != nil {
+			return nil, err
+		}
+	}
+	var out Project
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("set fields: %w", err)
+	}
+	return &out, nil
+}
+
+// unflattenText is the JSON text of the tree unflatten rebuilds, every
+// leaf decoded: the reference unflattenRaw is tested against.
+func unflattenText(flat map[string]string) ([]byte, error) {
 	tree, err := unflatten(flat)
 	if err != nil {
 		return nil, err
@@ -117,11 +140,7 @@ func SetFields(p *Project, sets map[string]string) (*Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set fields: %w", err)
 	}
-	var out Project
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("set fields: %w", err)
-	}
-	return &out, nil
+	return raw, nil
 }
 
 // segment is one step of a field path: a key or a list index.

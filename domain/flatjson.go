@@ -1,0 +1,427 @@
+package domain
+
+import (
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// The leaves of a JSON document read straight from its text, without
+// decoding it into a tree of values and encoding each leaf again: for a
+// document as encoding/json writes it (compact, its own escapes), the text
+// of each leaf is exactly what encoding the decoded leaf would give, so
+// Flatten can cut the leaves out of the text. The one exception is an
+// invalid UTF-8 byte, which encoding/json writes as \ufffd and which comes
+// back as the character U+FFFD; a leaf holding that escape is decoded and
+// encoded again, as before.
+
+var errBadJSON = errors.New("flatten: malformed JSON")
+
+// flatScanner walks one JSON text.
+type flatScanner struct {
+	s   string
+	out map[string]string
+}
+
+func (f *flatScanner) space(i int) int {
+	for i < len(f.s) {
+		switch f.s[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skip returns the end of the value that starts at i.
+func (f *flatScanner) skip(i int) (int, error) {
+	if i >= len(f.s) {
+		return 0, errBadJSON
+	}
+	switch c := f.s[i]; c {
+	case '"':
+		return f.skipString(i)
+	case '{', '[':
+		depth := 0
+		for i < len(f.s) {
+			switch f.s[i] {
+			case '"':
+				j, err := f.skipString(i)
+				if err != nil {
+					return 0, err
+				}
+				i = j
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1, nil
+				}
+			}
+			i++
+		}
+		return 0, errBadJSON
+	default:
+		j := i
+		for j < len(f.s) {
+			switch f.s[j] {
+			case ',', '}', ']', ' ', '\t', '\r', '\n':
+				if j == i {
+					return 0, errBadJSON
+				}
+				return j, nil
+			}
+			j++
+		}
+		if j == i {
+			return 0, errBadJSON
+		}
+		return j, nil
+	}
+}
+
+func (f *flatScanner) skipString(i int) (int, error) {
+	for j := i + 1; j < len(f.s); j++ {
+		switch f.s[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		}
+	}
+	return 0, errBadJSON
+}
+
+// leaf records the text of a leaf, canonicalising the one escape whose
+// round trip differs.
+func (f *flatScanner) leaf(path, text string) error {
+	if strings.Contains(text, `\ufffd`) {
+		var v any
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		text = string(b)
+	}
+	f.out[path] = text
+	return nil
+}
+
+// value flattens the value at i under path and returns its end.
+func (f *flatScanner) value(path string, i int) (int, error) {
+	i = f.space(i)
+	if i >= len(f.s) {
+		return 0, errBadJSON
+	}
+	switch f.s[i] {
+	case '{':
+		i = f.space(i + 1)
+		if i < len(f.s) && f.s[i] == '}' {
+			return i + 1, nil
+		}
+		for {
+			i = f.space(i)
+			if i >= len(f.s) || f.s[i] != '"' {
+				return 0, errBadJSON
+			}
+			end, err := f.skipString(i)
+			if err != nil {
+				return 0, err
+			}
+			key := f.s[i+1 : end-1]
+			if strings.IndexByte(key, '\\') >= 0 {
+				if err := json.Unmarshal([]byte(f.s[i:end]), &key); err != nil {
+					return 0, err
+				}
+			}
+			i = f.space(end)
+			if i >= len(f.s) || f.s[i] != ':' {
+				return 0, errBadJSON
+			}
+			p := key
+			if path != "" {
+				p = path + "." + key
+			}
+			if i, err = f.value(p, i+1); err != nil {
+				return 0, err
+			}
+			i = f.space(i)
+			if i >= len(f.s) {
+				return 0, errBadJSON
+			}
+			switch f.s[i] {
+			case ',':
+				i++
+			case '}':
+				return i + 1, nil
+			default:
+				return 0, errBadJSON
+			}
+		}
+	case '[':
+		start := i
+		// The elements' starts; a list holding an object is flattened
+		// row by row, any other list is one leaf.
+		var starts [16]int
+		elems := starts[:0]
+		object := false
+		i = f.space(i + 1)
+		if i < len(f.s) && f.s[i] == ']' {
+			return i + 1, f.leaf(path, f.s[start:i+1])
+		}
+		for {
+			i = f.space(i)
+			elems = append(elems, i)
+			if i < len(f.s) && f.s[i] == '{' {
+				object = true
+			}
+			end, err := f.skip(i)
+			if err != nil {
+				return 0, err
+			}
+			i = f.space(end)
+			if i >= len(f.s) {
+				return 0, errBadJSON
+			}
+			if f.s[i] == ',' {
+				i++
+				continue
+			}
+			if f.s[i] != ']' {
+				return 0, errBadJSON
+			}
+			i++
+			break
+		}
+		if !object {
+			return i, f.leaf(path, f.s[start:i])
+		}
+		for n, e := range elems {
+			if _, err := f.value(path+"["+strconv.Itoa(n)+"]", e); err != nil {
+				return 0, err
+			}
+		}
+		return i, nil
+	}
+	end, err := f.skip(i)
+	if err != nil {
+		return 0, err
+	}
+	return end, f.leaf(path, f.s[i:end])
+}
+
+// flattenJSON adds the leaves of the JSON text doc (as encoding/json
+// writes it) to out, as flattenInto does for its decoded tree.
+func flattenJSON(out map[string]string, doc string) error {
+	f := flatScanner{s: doc, out: out}
+	end, err := f.value("", 0)
+	if err != nil {
+		return err
+	}
+	if f.space(end) != len(doc) {
+		return errBadJSON
+	}
+	return nil
+}
+
+// FlattenJSON maps every leaf of a JSON document to its JSON text, like
+// Flatten does for a value: doc must be as encoding/json writes it (a
+// stored or sent project document is), or the texts of its leaves are not
+// canonical.
+func FlattenJSON(doc []byte) (map[string]string, error) {
+	out := make(map[string]string, 64)
+	if err := flattenJSON(out, string(doc)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// plainValid reports whether text is one JSON string without escapes, or
+// one number, true or false.
+func plainValid(text string) bool {
+	if len(text) >= 2 && text[0] == '"' {
+		if text[len(text)-1] != '"' {
+			return false
+		}
+		for i := 1; i < len(text)-1; i++ {
+			if c := text[i]; c < 0x20 || c == '"' {
+				return false
+			}
+		}
+		return true
+	}
+	return json.Valid([]byte(text))
+}
+
+// unflattenRaw rebuilds the JSON text of a project from its leaves, as
+// unflatten and json.Marshal do, without decoding the leaves that are
+// plain values (strings, numbers, booleans): they go into the text as
+// they are. Objects and lists are decoded, so that compaction sees their
+// rows, and so are strings with escapes (a custom decoder such as
+// time.Time's reads the text as it stands, so an escape must be the one
+// encoding/json writes). The leaves go in in path order, as unflatten puts them (a list
+// leaf before the rows under it). It reports false when a leaf is not valid
+// JSON, for the caller to take the slow path that names it.
+func unflattenRaw(flat map[string]string) ([]byte, bool) {
+	root := map[string]any{}
+	keys := make([]string, 0, len(flat))
+	for k := range flat {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		text := flat[k]
+		var v any
+		switch {
+		case text == "null":
+		case text != "" && (text[0] == '{' || text[0] == '[' || strings.IndexByte(text, '\\') >= 0):
+			dec := json.NewDecoder(strings.NewReader(text))
+			dec.UseNumber()
+			if dec.Decode(&v) != nil || dec.More() {
+				return nil, false
+			}
+		case !plainValid(text):
+			return nil, false
+		default:
+			v = json.RawMessage(text)
+		}
+		segs, err := parsePath(k)
+		if err != nil {
+			return nil, false
+		}
+		if err := put(root, segs, v); err != nil {
+			return nil, false
+		}
+	}
+	raw, err := json.Marshal(compact(root))
+	if err != nil {
+		return nil, false
+	}
+	return raw, true
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s as a JSON string, escaped exactly as
+// encoding/json escapes it (HTML characters, U+2028 and U+2029, control
+// characters, invalid UTF-8 as \ufffd).
+func AppendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	if utf8.ValidString(s) {
+		// The common case: only ASCII specials and the two separators
+		// need a look.
+		start := 0
+		for i := 0; i < len(s); i++ {
+			b := s[i]
+			if b >= utf8.RuneSelf {
+				if b == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
+					dst = append(dst, s[start:i]...)
+					dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&0xF])
+					i += 2
+					start = i + 1
+				}
+				continue
+			}
+			if jsonSafe[b] {
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = appendEscape(dst, b)
+			start = i + 1
+		}
+		dst = append(dst, s[start:]...)
+		return append(dst, '"')
+	}
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = appendEscape(dst, b)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// jsonSafe is the ASCII bytes encoding/json writes as they are.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+	}
+	return t
+}()
+
+func appendEscape(dst []byte, b byte) []byte {
+	switch b {
+	case '\\', '"':
+		return append(dst, '\\', b)
+	case '\b':
+		return append(dst, '\\', 'b')
+	case '\f':
+		return append(dst, '\\', 'f')
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+}
+
+// AppendFieldChanges appends changes as the JSON encoding/json writes for
+// them ([{"path":…,"old":…,"new":…}, …]; null for none).
+func AppendFieldChanges(dst []byte, changes []FieldChange) []byte {
+	if changes == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, c := range changes {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"path":`...)
+		dst = AppendJSONString(dst, c.Path)
+		dst = append(dst, `,"old":`...)
+		dst = AppendJSONString(dst, c.Old)
+		dst = append(dst, `,"new":`...)
+		dst = AppendJSONString(dst, c.New)
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
