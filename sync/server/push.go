@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"lixiang/domain"
@@ -29,7 +32,8 @@ const maxPathLen = 300
 // checkPush refuses a malformed batch as a whole, before anything is
 // applied: every change needs a lower-case UUID id and project id, a known
 // kind, a command for an action (and none for an edit), and field changes
-// whose values are JSON.
+// whose values are JSON; a document only on a create (base version 0,
+// kind edit, no field changes), and an object.
 func checkPush(req *wire.PushRequest) domain.Problems {
 	var ps domain.Problems
 	add := func(path, zh, en string) {
@@ -53,6 +57,12 @@ func checkPush(req *wire.PushRequest) domain.Problems {
 		}
 		if c.BaseVersion < 0 {
 			add(p+".base_version", "基础版本不能为负数", "the base version must not be negative")
+		}
+		if c.Doc != nil {
+			if c.Kind != wire.KindEdit || c.BaseVersion != 0 || len(c.Changes) > 0 || len(c.Doc) == 0 || c.Doc[0] != '{' {
+				add(p+".doc", "项目文档只能由新建项目的编辑修改携带（基础版本 0，不带字段修改），且须为 JSON 对象",
+					"a document comes only with the edit that creates a project (base version 0, no field changes) and is a JSON object")
+			}
 		}
 		switch c.Kind {
 		case wire.KindEdit:
@@ -243,6 +253,7 @@ func sameJSON(a, b string) bool {
 // outcome is what applying one change did.
 type outcome struct {
 	project   *domain.Project // to write; nil when nothing changed
+	doc       []byte          // project's JSON text, when known (else encoded when written)
 	journal   []domain.FieldChange
 	conflicts []domain.Conflict
 }
@@ -269,19 +280,122 @@ func invalid(err error) error {
 	return domain.Errorf(domain.EINVALID, "修改无法应用：%v", "the change cannot be applied: %v", err)
 }
 
+// run is one push request being applied inside its transaction: every
+// project it touches is read once (all in one statement) and kept in
+// memory while its changes apply one after another, in order, each seeing
+// what the ones before it did; at the end each project is written once and
+// the journal lines and answers go in with multi-row statements.
+type run struct {
+	tx      *sqlite.Tx
+	org     *domain.Org
+	actor   domain.User
+	device  string
+	now     time.Time
+	applied map[string]sqlite.AppliedChange // change ids answered before
+	rows    map[string]sqlite.Row           // the projects as stored before the push
+	states  map[string]*state               // the projects as the push has them now
+	docs    map[string]*sentDoc             // the documents of creates, by change id, decoded beforehand
+	writes  int                             // writes so far (orders the rows written)
+	numbers map[string]bool                 // registration numbers given in this push
+	journal []sqlite.JournalEntry
+	records []sqlite.AppliedChange
+}
+
+// state is a project as the push has it now.
+type state struct {
+	p       *domain.Project // nil: not on the server
+	doc     []byte          // p's JSON text when known
+	version int64
+	stored  bool // it has a row
+	written int  // the write that changed it last (0: unchanged)
+}
+
+func newRun(tx *sqlite.Tx, org *domain.Org, actor domain.User, device string, changes []wire.Change, docs map[string]*sentDoc, now time.Time) (*run, error) {
+	ids := make([]string, len(changes))
+	projects := make([]string, 0, len(changes))
+	seen := make(map[string]bool, len(changes))
+	for i, c := range changes {
+		ids[i] = c.ID
+		if !seen[c.ProjectID] {
+			seen[c.ProjectID] = true
+			projects = append(projects, c.ProjectID)
+		}
+	}
+	applied, err := tx.AppliedChanges(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Rows(projects)
+	if err != nil {
+		return nil, err
+	}
+	return &run{tx: tx, org: org, actor: actor, device: device, now: now, applied: applied, rows: rows,
+		states: make(map[string]*state, len(projects)), docs: docs, numbers: map[string]bool{}}, nil
+}
+
+// state returns the project as the push has it now.
+func (r *run) state(id string) (*state, error) {
+	if st, ok := r.states[id]; ok {
+		return st, nil
+	}
+	row, ok := r.rows[id]
+	if !ok {
+		rows, err := r.tx.Rows([]string{id})
+		if err != nil {
+			return nil, err
+		}
+		row, ok = rows[id]
+	}
+	st := &state{}
+	if ok {
+		p, err := row.Decode(id)
+		if err != nil {
+			return nil, err
+		}
+		st.p, st.version, st.stored = p, row.Version, true
+	}
+	r.states[id] = st
+	return st, nil
+}
+
+// checkParent refuses an upgrade whose original project is not on the
+// server (or comes in this push before it).
+func (r *run) checkParent(parentID string) error {
+	st, err := r.state(parentID)
+	if err != nil {
+		return err
+	}
+	if st.p == nil || st.p.Deleted {
+		return domain.Errorf(domain.EINVALID,
+			"问题登记所属的原有项目（%[1]s）不在服务器上：请先同步原项目，或选择其他项目",
+			"the original project of this issue registration (%[1]s) is not on the server: sync it first or choose another", parentID)
+	}
+	return nil
+}
+
+// createSection refuses a field a new project cannot set: only its
+// registration and its id, status, applicant and creation time.
+func createSection(path string) error {
+	switch sectionOf(path) {
+	case secIgnored, secRegistration:
+		return nil
+	}
+	if k := topKey(path); k != path || (k != "id" && k != "status" && k != "owner_id" && k != "created_at") {
+		return domain.Errorf(domain.EFORBIDDEN, "新建项目时不能设置 %s", "a new project cannot set %s", path)
+	}
+	return nil
+}
+
 // create builds a new project from the field changes of its first save.
-func (s *Server) create(tx *sqlite.Tx, actor domain.User, c wire.Change, now time.Time) (*outcome, error) {
+func (r *run) create(c wire.Change) (*outcome, error) {
 	sets := make(map[string]string, len(c.Changes))
 	var journal []domain.FieldChange
 	for _, fc := range c.Changes {
-		switch sectionOf(fc.Path) {
-		case secIgnored:
+		if err := createSection(fc.Path); err != nil {
+			return nil, err
+		}
+		if sectionOf(fc.Path) == secIgnored {
 			continue
-		case secRegistration:
-		default:
-			if k := topKey(fc.Path); k != fc.Path || (k != "id" && k != "status" && k != "owner_id" && k != "created_at") {
-				return nil, domain.Errorf(domain.EFORBIDDEN, "新建项目时不能设置 %s", "a new project cannot set %s", fc.Path)
-			}
 		}
 		sets[fc.Path] = fc.New
 		journal = append(journal, fc)
@@ -290,6 +404,188 @@ func (s *Server) create(tx *sqlite.Tx, actor domain.User, c wire.Change, now tim
 	if err != nil {
 		return nil, err
 	}
+	return r.checkNew(c, p, journal)
+}
+
+// sentDoc is the document of a create decoded before the push's
+// transaction begins (decoding is most of a create's work, and needs no
+// database): its leaves, and the project when the document is exactly what
+// encoding/json writes for it.
+type sentDoc struct {
+	leaves []domain.FieldChange
+	err    error // the document is not an object of JSON leaves
+	p      *domain.Project
+}
+
+// decodeDocs decodes the documents of the creates of a push, on every
+// core.
+func decodeDocs(changes []wire.Change) map[string]*sentDoc {
+	var todo []int
+	for i, c := range changes {
+		if c.Doc != nil {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	out := make([]*sentDoc, len(todo))
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for k := w; k < len(todo); k += workers {
+				doc := changes[todo[k]].Doc
+				d := &sentDoc{}
+				d.leaves, d.err = docLeaves(doc)
+				if d.err == nil {
+					d.p, _ = decodeCanonical(doc)
+				}
+				out[k] = d
+			}
+		})
+	}
+	wg.Wait()
+	m := make(map[string]*sentDoc, len(todo))
+	for k, i := range todo {
+		m[changes[i].ID] = out[k]
+	}
+	return m
+}
+
+// sentDocOf returns the decoded document of a change.
+func (r *run) sentDocOf(c wire.Change) *sentDoc {
+	if d, ok := r.docs[c.ID]; ok {
+		return d
+	}
+	d := &sentDoc{}
+	d.leaves, d.err = docLeaves(c.Doc)
+	if d.err == nil {
+		d.p, _ = decodeCanonical(c.Doc)
+	}
+	return d
+}
+
+// createDoc builds a new project from the whole document of its first save
+// (Change.Doc): the same project, checks and journal as create makes of
+// the document's leaves sent as field changes, with the document decoded
+// once. A document as encoding/json writes it (a client's) is decoded as
+// it is, and stored as it came with the server's times put in; anything
+// else takes the leaves' way, which names what is wrong.
+func (r *run) createDoc(c wire.Change) (*outcome, error) {
+	d := r.sentDocOf(c)
+	if d.err != nil {
+		return nil, d.err
+	}
+	p := d.p
+	journal := make([]domain.FieldChange, 0, len(d.leaves))
+	for _, fc := range d.leaves {
+		if err := createSection(fc.Path); err != nil {
+			return nil, err
+		}
+		if fc.New == "null" {
+			p = nil // a null leaf is an absent field: the leaves' way says what it makes
+		}
+		if sectionOf(fc.Path) != secIgnored {
+			journal = append(journal, fc)
+		}
+	}
+	if p == nil {
+		return r.create(wire.Change{ID: c.ID, ProjectID: c.ProjectID, Kind: c.Kind, Changes: d.leaves})
+	}
+	d.p = nil // the project is the run's now
+	stampCreated := p.CreatedAt.IsZero()
+	out, err := r.checkNew(c, p, journal)
+	if err != nil {
+		return nil, err
+	}
+	out.doc = stampDoc(c.Doc, p, stampCreated)
+	return out, nil
+}
+
+// docLeaves returns the leaves of a document as the field changes of a
+// create (old values null), sorted by path, as a client's save of a new
+// project records them.
+func docLeaves(doc []byte) ([]domain.FieldChange, error) {
+	if len(doc) == 0 || doc[0] != '{' {
+		return nil, domain.Errorf(domain.EINVALID, "项目文档须为 JSON 对象", "the project document must be a JSON object")
+	}
+	flat, err := domain.FlattenJSON(doc)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	out := make([]domain.FieldChange, 0, len(flat))
+	for k, v := range flat {
+		out = append(out, domain.FieldChange{Path: k, Old: "null", New: v})
+	}
+	slices.SortFunc(out, func(a, b domain.FieldChange) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+// decodeCanonical decodes a project document when it is exactly what
+// encoding/json writes for the project it decodes to: then no field is
+// unknown or ill-typed (a strict decode would accept it), and the project
+// is the one its leaves build (no row is empty: {} would be dropped).
+func decodeCanonical(doc []byte) (*domain.Project, bool) {
+	if bytes.Contains(doc, []byte("{}")) {
+		return nil, false
+	}
+	var p domain.Project
+	if json.Unmarshal(doc, &p) != nil {
+		return nil, false
+	}
+	again, err := json.Marshal(&p)
+	if err != nil || !bytes.Equal(again, doc) {
+		return nil, false
+	}
+	return &p, true
+}
+
+// stampDoc is the document of a new project as sent (exactly what
+// encoding/json writes for it) with the times the server stamped, p's
+// updated_at and, when stamped, its created_at, put in place of the sent
+// ones: what encoding p gives, without encoding it again. It is nil when
+// the document does not have the times where encoding/json puts them.
+func stampDoc(doc []byte, p *domain.Project, created bool) []byte {
+	const ck, uk = `,"created_at":`, `,"updated_at":`
+	// The top-level times come before the registration, and a quote inside
+	// a string is escaped, so the first matches are the project's own.
+	c := bytes.Index(doc, []byte(ck))
+	u := bytes.Index(doc, []byte(uk))
+	reg := bytes.Index(doc, []byte(`,"registration":`))
+	if c < 0 || u < 0 || reg < 0 || !(c < u && u < reg) {
+		return nil
+	}
+	cEnd, uEnd := c+len(ck), u+len(uk)
+	if cEnd >= len(doc) || doc[cEnd] != '"' || uEnd >= len(doc) || doc[uEnd] != '"' {
+		return nil
+	}
+	cv := bytes.IndexByte(doc[cEnd+1:], '"')
+	uv := bytes.IndexByte(doc[uEnd+1:], '"')
+	if cv < 0 || uv < 0 {
+		return nil
+	}
+	cStop, uStop := cEnd+1+cv+1, uEnd+1+uv+1
+	if cStop > u {
+		return nil
+	}
+	out := make([]byte, 0, len(doc)+32)
+	if created {
+		out = append(out, doc[:cEnd]...)
+		t, _ := p.CreatedAt.MarshalJSON()
+		out = append(out, t...)
+		out = append(out, doc[cStop:uEnd]...)
+	} else {
+		out = append(out, doc[:uEnd]...)
+	}
+	t, _ := p.UpdatedAt.MarshalJSON()
+	out = append(out, t...)
+	return append(out, doc[uStop:]...)
+}
+
+// checkNew checks a new project against the rules of a create.
+func (r *run) checkNew(c wire.Change, p *domain.Project, journal []domain.FieldChange) (*outcome, error) {
+	actor := r.actor
 	if p.ID != c.ProjectID {
 		return nil, domain.Errorf(domain.EINVALID, "新项目的 id 字段（%s）与修改的项目 ID 不一致", "the new project's id (%s) differs from the change's project id", p.ID)
 	}
@@ -312,32 +608,22 @@ func (s *Server) create(tx *sqlite.Tx, actor domain.User, c wire.Change, now tim
 			k.FormName(), zh, string(k), en)
 	}
 	if k == domain.KindUpgrade && p.Registration.ParentID != "" {
-		if err := checkParent(tx, p.Registration.ParentID); err != nil {
+		if err := r.checkParent(p.Registration.ParentID); err != nil {
 			return nil, err
 		}
 	}
 	if p.CreatedAt.IsZero() {
-		p.CreatedAt = now
+		p.CreatedAt = r.now
 	}
-	p.UpdatedAt = now
+	p.UpdatedAt = r.now
 	return &outcome{project: p, journal: journal}, nil
-}
-
-// checkParent refuses an upgrade whose original project is not on the server.
-func checkParent(tx *sqlite.Tx, parentID string) error {
-	parent, err := tx.Project(parentID)
-	if domain.ErrorCode(err) == domain.ENOTFOUND || (err == nil && parent.Project.Deleted) {
-		return domain.Errorf(domain.EINVALID,
-			"问题登记所属的原有项目（%[1]s）不在服务器上：请先同步原项目，或选择其他项目",
-			"the original project of this issue registration (%[1]s) is not on the server: sync it first or choose another", parentID)
-	}
-	return err
 }
 
 // edit merges the field changes of a save into the project as the server
 // has it: fields nobody else changed take the new value; fields someone
 // else changed differently become conflicts, kept on the project.
-func (s *Server) edit(tx *sqlite.Tx, cur *domain.Project, actor domain.User, c wire.Change, now time.Time) (*outcome, error) {
+func (r *run) edit(cur *domain.Project, c wire.Change) (*outcome, error) {
+	actor := r.actor
 	changes, err := authorise(cur, c.Changes, actor)
 	if err != nil {
 		return nil, err
@@ -352,9 +638,9 @@ func (s *Server) edit(tx *sqlite.Tx, cur *domain.Project, actor domain.User, c w
 	if !merged.Kind().Valid() {
 		return nil, domain.Errorf(domain.EINVALID, "项目类型须为 local、saas 或 upgrade", "the kind must be local, saas or upgrade")
 	}
-	r := &merged.Registration
-	if r.Kind == domain.KindUpgrade && r.ParentID != "" && r.ParentID != cur.Registration.ParentID {
-		if err := checkParent(tx, r.ParentID); err != nil {
+	reg := &merged.Registration
+	if reg.Kind == domain.KindUpgrade && reg.ParentID != "" && reg.ParentID != cur.Registration.ParentID {
+		if err := r.checkParent(reg.ParentID); err != nil {
 			return nil, err
 		}
 	}
@@ -367,7 +653,7 @@ func (s *Server) edit(tx *sqlite.Tx, cur *domain.Project, actor domain.User, c w
 	}
 	merged.Conflicts = kept
 	for i := range conflicts {
-		conflicts[i].ActorID, conflicts[i].ChangeID, conflicts[i].At = actor.ID, c.ID, now
+		conflicts[i].ActorID, conflicts[i].ChangeID, conflicts[i].At = actor.ID, c.ID, r.now
 	}
 	merged.Conflicts = append(merged.Conflicts, conflicts...)
 	if len(merged.Conflicts) == 0 {
@@ -376,7 +662,7 @@ func (s *Server) edit(tx *sqlite.Tx, cur *domain.Project, actor domain.User, c w
 	if len(applied) == 0 && len(conflicts) == 0 {
 		return &outcome{}, nil
 	}
-	merged.UpdatedAt = now
+	merged.UpdatedAt = r.now
 	// The journal keeps what changed; a conflict is kept on the project.
 	return &outcome{project: merged, journal: applied, conflicts: conflicts}, nil
 }
@@ -384,26 +670,26 @@ func (s *Server) edit(tx *sqlite.Tx, cur *domain.Project, actor domain.User, c w
 // action carries out a workflow command on the project as the server has
 // it, with the domain's rules (the field changes the device made for it are
 // not trusted). A first accepted submission gets its registration number.
-func (s *Server) action(tx *sqlite.Tx, cur *domain.Project, actor domain.User, org *domain.Org, c wire.Change, now time.Time) (*outcome, error) {
-	before, err := clone(cur)
+// The project is changed on a copy: a refused command leaves it as it was.
+func (r *run) action(cur *domain.Project, c wire.Change) (*outcome, error) {
+	p, err := clone(cur)
 	if err != nil {
 		return nil, err
 	}
-	p := cur
 	if c.Command.Action == domain.ActSubmit && p.Kind() == domain.KindUpgrade && p.Registration.ParentID != "" {
-		if err := checkParent(tx, p.Registration.ParentID); err != nil {
+		if err := r.checkParent(p.Registration.ParentID); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := p.Apply(*c.Command, actor, org, now); err != nil {
+	if _, err := p.Apply(*c.Command, r.actor, r.org, r.now); err != nil {
 		return nil, err
 	}
 	if c.Command.Action == domain.ActSubmit && p.Number == "" {
-		if err := assignNumber(tx, p, now); err != nil {
+		if err := r.assignNumber(p); err != nil {
 			return nil, err
 		}
 	}
-	journal, err := domain.Diff(before, p)
+	journal, err := domain.Diff(cur, p)
 	if err != nil {
 		return nil, err
 	}
@@ -412,24 +698,27 @@ func (s *Server) action(tx *sqlite.Tx, cur *domain.Project, actor domain.User, o
 
 // assignNumber gives a project the next registration number of its kind
 // and year: SSDJ-2026-0001 (实施登记号) or WTDJ-2026-0001 (问题登记号).
-func assignNumber(tx *sqlite.Tx, p *domain.Project, now time.Time) error {
+func (r *run) assignNumber(p *domain.Project) error {
 	prefix := prefixRegistration
 	if p.Kind() == domain.KindUpgrade {
 		prefix = prefixIssue
 	}
-	year := now.In(chinaTime).Year()
+	year := r.now.In(chinaTime).Year()
 	for range 1000 {
-		n, err := tx.NextNumber(prefix, year)
+		n, err := r.tx.NextNumber(prefix, year)
 		if err != nil {
 			return err
 		}
 		num := fmt.Sprintf("%s-%d-%04d", prefix, year, n)
-		taken, err := tx.NumberTaken(num)
-		if err != nil {
-			return err
+		taken := r.numbers[num]
+		if !taken {
+			if taken, err = r.tx.NumberTaken(num); err != nil {
+				return err
+			}
 		}
 		if !taken {
 			p.Number = num
+			r.numbers[num] = true
 			return nil
 		}
 	}
@@ -448,17 +737,13 @@ func clone(p *domain.Project) (*domain.Project, error) {
 	return &c, nil
 }
 
-// applyChange answers one change inside the push transaction: the recorded
-// answer again for a change id seen before, otherwise the change applied
-// (or refused) and its answer recorded. Only an internal failure is an
-// error, and it fails the whole push.
-func (s *Server) applyChange(tx *sqlite.Tx, org *domain.Org, actor domain.User, deviceID string, c wire.Change, now time.Time) (wire.Result, error) {
-	rec, found, err := tx.AppliedChange(c.ID)
-	if err != nil {
-		return wire.Result{}, err
-	}
-	if found {
-		if rec.UserID != actor.ID {
+// applyChange answers one change: the recorded answer again for a change
+// id seen before, otherwise the change applied (or refused) and its answer
+// recorded. Only an internal failure is an error, and it fails the whole
+// push.
+func (r *run) applyChange(c wire.Change) (wire.Result, error) {
+	if rec, found := r.applied[c.ID]; found {
+		if rec.UserID != r.actor.ID {
 			return refused(c, nil, domain.Errorf(domain.ECONFLICT, "修改 ID %s 已被其他用户使用", "change id %s was used by another user", c.ID)), nil
 		}
 		var res wire.Result
@@ -468,7 +753,7 @@ func (s *Server) applyChange(tx *sqlite.Tx, org *domain.Org, actor domain.User, 
 		res.Original, res.Status = res.Status, wire.StatusDuplicate
 		return res, nil
 	}
-	res, err := s.apply(tx, org, actor, c, now)
+	res, err := r.apply(c)
 	if err != nil {
 		return wire.Result{}, err
 	}
@@ -476,73 +761,97 @@ func (s *Server) applyChange(tx *sqlite.Tx, org *domain.Org, actor domain.User, 
 	if err != nil {
 		return wire.Result{}, fmt.Errorf("encode result: %w", err)
 	}
-	err = tx.RecordChange(sqlite.AppliedChange{ChangeID: c.ID, ProjectID: c.ProjectID, UserID: actor.ID,
-		DeviceID: deviceID, Status: res.Status, Result: b, At: now})
-	return res, err
+	r.records = append(r.records, sqlite.AppliedChange{ChangeID: c.ID, ProjectID: c.ProjectID, UserID: r.actor.ID,
+		DeviceID: r.device, Status: res.Status, Result: b, At: r.now})
+	return res, nil
 }
 
 // refused is the answer to a change the server will not apply.
-func refused(c wire.Change, cur *sqlite.Stored, err error) wire.Result {
+func refused(c wire.Change, cur *state, err error) wire.Result {
 	we, _, _ := toWire(err)
 	res := wire.Result{ChangeID: c.ID, Status: wire.StatusRefused, ProjectID: c.ProjectID, Error: &we}
-	if cur != nil {
-		res.Version, res.Number = cur.Version, cur.Project.Number
+	if cur != nil && cur.p != nil {
+		res.Version, res.Number = cur.version, cur.p.Number
 	}
 	return res
 }
 
-func (s *Server) apply(tx *sqlite.Tx, org *domain.Org, actor domain.User, c wire.Change, now time.Time) (wire.Result, error) {
-	cur, err := tx.Project(c.ProjectID)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		cur, err = nil, nil
-	}
+func (r *run) apply(c wire.Change) (wire.Result, error) {
+	st, err := r.state(c.ProjectID)
 	if err != nil {
 		return wire.Result{}, err
 	}
+	cur := st.p
 	var out *outcome
 	switch {
+	case cur == nil && c.Kind == wire.KindEdit && c.BaseVersion == 0 && c.Doc != nil:
+		out, err = r.createDoc(c)
 	case cur == nil && c.Kind == wire.KindEdit && c.BaseVersion == 0:
-		out, err = s.create(tx, actor, c, now)
+		out, err = r.create(c)
 	case cur == nil:
 		err = domain.Errorf(domain.ENOTFOUND, "服务器上没有此项目（%s）：请先同步项目的创建", "the server has no project %s: sync its creation first", c.ProjectID)
-	case !canSee(cur.Project, actor, org):
+	case !canSee(cur, r.actor, r.org):
 		err = domain.Errorf(domain.EFORBIDDEN, "您无权查看或修改此项目", "you may not see or change this project")
+	case c.Kind == wire.KindEdit && c.Doc != nil:
+		// The project is on the server already (imported by someone
+		// else, say): the document's leaves merge as the field changes
+		// of a create would.
+		c.Changes, err = docLeaves(c.Doc)
+		if err == nil {
+			out, err = r.edit(cur, c)
+		}
 	case c.Kind == wire.KindEdit:
-		out, err = s.edit(tx, cur.Project, actor, c, now)
+		out, err = r.edit(cur, c)
 	default:
-		out, err = s.action(tx, cur.Project, actor, org, c, now)
+		out, err = r.action(cur, c)
 	}
 	if err != nil {
 		if !isRefusal(err) {
 			return wire.Result{}, err
 		}
-		if cur != nil { // the refused change may have touched the decoded copy
-			fresh, lerr := tx.Project(c.ProjectID)
-			if lerr != nil {
-				return wire.Result{}, lerr
-			}
-			cur = fresh
-		}
-		return refused(c, cur, err), nil
+		return refused(c, st, err), nil
 	}
 	res := wire.Result{ChangeID: c.ID, ProjectID: c.ProjectID, Status: wire.StatusApplied, Conflicts: out.conflicts}
 	if len(out.conflicts) > 0 {
 		res.Status = wire.StatusConflict
 	}
 	if out.project == nil { // nothing to change: every field already so
-		res.Version, res.Number = cur.Version, cur.Project.Number
+		res.Version, res.Number = st.version, cur.Number
 		return res, nil
 	}
-	version := int64(1)
-	if cur != nil {
-		version = cur.Version + 1
+	r.writes++
+	st.p, st.doc, st.version, st.written = out.project, out.doc, st.version+1, r.writes
+	journal := out.journal
+	if journal == nil {
+		journal = []domain.FieldChange{}
 	}
-	if _, err := tx.PutProject(out.project, version, visibleTo(out.project, org)); err != nil {
-		return wire.Result{}, err
-	}
-	if err := tx.AppendJournal(c.ProjectID, c.ID, actor.ID, now, out.journal); err != nil {
-		return wire.Result{}, err
-	}
-	res.Version, res.Number = version, out.project.Number
+	r.journal = append(r.journal, sqlite.JournalEntry{ProjectID: c.ProjectID, ChangeID: c.ID, ActorID: r.actor.ID,
+		At: r.now, Changes: domain.AppendFieldChanges(nil, journal)})
+	res.Version, res.Number = st.version, out.project.Number
 	return res, nil
+}
+
+// flush writes what the push did: each changed project once (in the order
+// of their last changes, each under its own sequence number), the journal
+// and the answers.
+func (r *run) flush() error {
+	var ws []sqlite.Write
+	for _, st := range r.states {
+		if st.written > 0 {
+			ws = append(ws, sqlite.Write{Project: st.p, Doc: st.doc, Version: st.version, New: !st.stored,
+				Visible: visibleTo(st.p, r.org)})
+		}
+	}
+	last := make(map[string]int, len(ws))
+	for id, st := range r.states {
+		last[id] = st.written
+	}
+	slices.SortFunc(ws, func(a, b sqlite.Write) int { return last[a.Project.ID] - last[b.Project.ID] })
+	if err := r.tx.WriteProjects(ws); err != nil {
+		return err
+	}
+	if err := r.tx.AppendJournals(r.journal); err != nil {
+		return err
+	}
+	return r.tx.RecordChanges(r.records)
 }

@@ -46,10 +46,11 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, ss *session)
 			en: "the push is malformed; nothing was applied", problems: ps})
 		return
 	}
+	docs := decodeDocs(req.Changes)
 	now := s.now().UTC()
-	results := make([]wire.Result, 0, len(req.Changes))
+	var results []wire.Result
 	err = s.db.Update(r.Context(), func(tx *sqlite.Tx) error {
-		results = results[:0]
+		results = make([]wire.Result, 0, len(req.Changes))
 		org, err := tx.Org()
 		if err != nil {
 			return err
@@ -58,14 +59,18 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, ss *session)
 		if !ok || actor.Disabled {
 			return unauthorized("账号已停用或不存在", "the account is disabled or no longer exists")
 		}
+		run, err := newRun(tx, org, actor, req.DeviceID, req.Changes, docs, now)
+		if err != nil {
+			return err
+		}
 		for _, c := range req.Changes {
-			res, err := s.applyChange(tx, org, actor, req.DeviceID, c, now)
+			res, err := run.applyChange(c)
 			if err != nil {
 				return err
 			}
 			results = append(results, res)
 		}
-		return nil
+		return run.flush()
 	})
 	if err != nil {
 		s.writeError(w, r, err)

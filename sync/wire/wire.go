@@ -115,6 +115,16 @@ type Change struct {
 	Changes     []domain.FieldChange `json:"changes,omitempty"`
 	Command     *domain.Command      `json:"command,omitempty"` // kind action
 	At          time.Time            `json:"at"`                // when it was made on the device
+	// Doc is the whole document of a new project (a domain.Project), sent
+	// by a create — kind edit, base version 0 — instead of its field
+	// changes: the server decodes it once rather than rebuilding it from
+	// some sixty leaves. It means exactly what its leaves sent as Changes
+	// (old values null) would mean: the same checks, project and journal,
+	// and when the project is on the server already, the same merge. A
+	// change carries Doc or Changes, never both. (Added after the first
+	// release: a server that does not know it refuses the push with 400,
+	// and the client sends the batch again as field changes.)
+	Doc json.RawMessage `json:"doc,omitempty"`
 }
 
 // PushRequest is one batch of the outbox, in the device's order.

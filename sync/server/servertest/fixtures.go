@@ -136,6 +136,18 @@ func EditChange(t testing.TB, old, new *domain.Project, base int64) wire.Change 
 		Changes: changes, At: time.Now().UTC()}
 }
 
+// DocChange is the change a device records when it saves a new project,
+// sent with the project's whole document (wire.Change.Doc) instead of its
+// field changes.
+func DocChange(t testing.TB, p *domain.Project) wire.Change {
+	t.Helper()
+	doc, err := json.Marshal(p)
+	if err != nil {
+		t.Fatalf("servertest: encode project: %v", err)
+	}
+	return wire.Change{ID: NewID(t), ProjectID: p.ID, Kind: wire.KindEdit, Doc: doc, At: time.Now().UTC()}
+}
+
 // ActionChange is a workflow command on a project, based on version base.
 func ActionChange(t testing.TB, projectID string, cmd domain.Command, base int64) wire.Change {
 	t.Helper()
