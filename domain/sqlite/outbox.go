@@ -39,10 +39,14 @@ type Change struct {
 	// made: what the server merges the change against.
 	BaseVersion int64
 	Payload     json.RawMessage // a ChangePayload
-	CreatedAt   time.Time
-	State       ChangeState
-	Attempts    int
-	LastError   string
+	// Doc is the project's whole document for the change that created it
+	// (kind edit, the project's first change, base version 0), nil for
+	// any other: the sync engine may send it instead of the field changes.
+	Doc       json.RawMessage
+	CreatedAt time.Time
+	State     ChangeState
+	Attempts  int
+	LastError string
 }
 
 // ChangePayload is the JSON payload of an outbox change.
@@ -57,7 +61,7 @@ type ChangePayload struct {
 	Changes  []domain.FieldChange `json:"changes"`
 }
 
-const changeColumns = `seq, change_id, project_id, kind, base_version, payload, created_at, state, attempts, last_error`
+const changeColumns = `seq, change_id, project_id, kind, base_version, payload, doc, created_at, state, attempts, last_error`
 
 func scanChanges(rows *sql.Rows, maxCount, maxBytes int) ([]Change, error) {
 	defer rows.Close()
@@ -66,7 +70,8 @@ func scanChanges(rows *sql.Rows, maxCount, maxBytes int) ([]Change, error) {
 	for rows.Next() {
 		var c Change
 		var payload, created string
-		if err := rows.Scan(&c.Seq, &c.ChangeID, &c.ProjectID, &c.Kind, &c.BaseVersion, &payload, &created,
+		var doc sql.NullString
+		if err := rows.Scan(&c.Seq, &c.ChangeID, &c.ProjectID, &c.Kind, &c.BaseVersion, &payload, &doc, &created,
 			&c.State, &c.Attempts, &c.LastError); err != nil {
 			return nil, err
 		}
@@ -79,6 +84,9 @@ func scanChanges(rows *sql.Rows, maxCount, maxBytes int) ([]Change, error) {
 			return nil, err
 		}
 		c.Payload = json.RawMessage(payload)
+		if doc.Valid {
+			c.Doc = json.RawMessage(doc.String)
+		}
 		out = append(out, c)
 		if maxCount > 0 && len(out) >= maxCount {
 			break
@@ -136,7 +144,7 @@ func (s *Store) NeedsAttention(ctx context.Context) ([]Change, error) {
 // or an id the outbox does not hold, is harmless.
 func (s *Store) MarkAcked(ctx context.Context, changeIDs []string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, "UPDATE outbox SET state = 'acked' WHERE change_id = ? AND state <> 'acked'")
+		stmt, err := tx.PrepareContext(ctx, "UPDATE outbox SET state = 'acked', doc = NULL WHERE change_id = ? AND state <> 'acked'")
 		if err != nil {
 			return err
 		}

@@ -326,8 +326,13 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, a writeArgs) (SaveResult,
 		if err != nil {
 			return SaveResult{}, fmt.Errorf("encode change: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO outbox (change_id, project_id, kind, base_version, payload, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, changeID, p.ID, string(a.kind), a.baseVersion, string(payload), formatTime(a.at))
+		// The change that creates a project keeps the whole document too.
+		var created any
+		if a.old == nil && a.kind == ChangeEdit && a.baseVersion == 0 {
+			created = string(doc)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO outbox (change_id, project_id, kind, base_version, payload, doc, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, changeID, p.ID, string(a.kind), a.baseVersion, string(payload), created, formatTime(a.at))
 		if err != nil {
 			return SaveResult{}, fmt.Errorf("write outbox: %w", err)
 		}

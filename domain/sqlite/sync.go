@@ -425,16 +425,10 @@ type PushOutcome struct {
 func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error {
 	at := s.now().UTC()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		ack, err := tx.PrepareContext(ctx, "UPDATE outbox SET state = 'acked' WHERE change_id = ? AND state <> 'acked'")
-		if err != nil {
-			return err
-		}
-		defer ack.Close()
-		version, err := tx.PrepareContext(ctx, "UPDATE projects SET server_version = max(server_version, ?) WHERE id = ?")
-		if err != nil {
-			return err
-		}
-		defer version.Close()
+		// The acks and the versions go in a few multi-row statements.
+		var acked []any
+		versions := map[string]int64{}
+		var order []string
 		for _, o := range outcomes {
 			if o.Refused != "" {
 				if err := s.refuse(ctx, tx, o.ChangeID, o.Refused, at); err != nil {
@@ -442,9 +436,7 @@ func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error 
 				}
 				continue
 			}
-			if _, err := ack.ExecContext(ctx, o.ChangeID); err != nil {
-				return fmt.Errorf("ack change %s: %w", o.ChangeID, err)
-			}
+			acked = append(acked, o.ChangeID)
 			if o.ProjectID == "" {
 				continue
 			}
@@ -453,8 +445,30 @@ func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error 
 					return fmt.Errorf("project %s: %w", o.ProjectID, err)
 				}
 			}
-			if _, err := version.ExecContext(ctx, o.Version, o.ProjectID); err != nil {
-				return fmt.Errorf("project %s: %w", o.ProjectID, err)
+			if v, ok := versions[o.ProjectID]; !ok || o.Version > v {
+				if !ok {
+					order = append(order, o.ProjectID)
+				}
+				versions[o.ProjectID] = o.Version
+			}
+		}
+		for i := 0; i < len(acked); i += insertChunk {
+			ids := acked[i:min(i+insertChunk, len(acked))]
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'acked', doc = NULL
+				WHERE state <> 'acked' AND change_id IN (`+marks(len(ids))+")", ids...); err != nil {
+				return fmt.Errorf("ack %d changes: %w", len(ids), err)
+			}
+		}
+		for i := 0; i < len(order); i += insertChunk {
+			ids := order[i:min(i+insertChunk, len(order))]
+			args := make([]any, 0, 2*len(ids))
+			for _, id := range ids {
+				args = append(args, id, versions[id])
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE projects SET server_version = max(server_version, v.column2)
+				FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(ids)), ", ")+`) AS v
+				WHERE projects.id = v.column1`, args...); err != nil {
+				return fmt.Errorf("versions of %d projects: %w", len(ids), err)
 			}
 		}
 		return nil
@@ -464,6 +478,9 @@ func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error 
 	}
 	return nil
 }
+
+// marks is "?, ?, …" for n parameters.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // recordNumber gives a project the number the server assigned, journaled
 // as actor "server" (nothing when it has it already or is not stored here).

@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -84,6 +85,9 @@ type Engine struct {
 
 	kick   chan struct{}
 	syncMu sync.Mutex // one pass at a time
+	// noDocs is set once the server has refused a push that sent a new
+	// project's document (a server from before wire.Change.Doc).
+	noDocs atomic.Bool
 
 	mu        sync.Mutex
 	state     State

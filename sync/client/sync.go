@@ -184,6 +184,63 @@ type outChange struct {
 	Changes     json.RawMessage `json:"changes,omitempty"`
 	Command     json.RawMessage `json:"command,omitempty"`
 	At          time.Time       `json:"at"`
+	Doc         json.RawMessage `json:"doc,omitempty"`
+}
+
+// hasDocs reports whether a batch sends a document.
+func hasDocs(out []outChange) bool {
+	for _, c := range out {
+		if c.Doc != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// encodePush writes a push of outChanges as json.Marshal would, without
+// compacting again what the outbox holds (encoding/json checks every byte
+// of a json.RawMessage, and a first sync sends megabytes of them): the
+// payloads and documents are the JSON the store wrote.
+func encodePush(device string, out []outChange) []byte {
+	size := 64 + len(device)
+	for _, c := range out {
+		size += 192 + len(c.ProjectID) + len(c.Changes) + len(c.Command) + len(c.Doc)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, `{"device_id":`...)
+	b = domain.AppendJSONString(b, device)
+	b = append(b, `,"changes":[`...)
+	for i, c := range out {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = domain.AppendJSONString(b, c.ID)
+		b = append(b, `,"project_id":`...)
+		b = domain.AppendJSONString(b, c.ProjectID)
+		b = append(b, `,"kind":`...)
+		b = domain.AppendJSONString(b, c.Kind)
+		b = append(b, `,"base_version":`...)
+		b = strconv.AppendInt(b, c.BaseVersion, 10)
+		if len(c.Changes) > 0 {
+			b = append(b, `,"changes":`...)
+			b = append(b, c.Changes...)
+		}
+		if len(c.Command) > 0 {
+			b = append(b, `,"command":`...)
+			b = append(b, c.Command...)
+		}
+		b = append(b, `,"at":`...)
+		at, _ := c.At.MarshalJSON()
+		b = append(b, at...)
+		if len(c.Doc) > 0 {
+			b = append(b, `,"doc":`...)
+			b = append(b, c.Doc...)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, "]}"...)
+	return b
 }
 
 // outPush is a wire.PushRequest of outChanges.
@@ -208,31 +265,42 @@ type batch struct {
 }
 
 // readBatch reads and encodes the next batch after the change numbered
-// after.
+// after. A change that creates a project sends its document, unless the
+// server has shown it does not know documents.
 func (e *Engine) readBatch(ctx context.Context, device string, after int64) batch {
 	changes, err := e.store.PendingAfter(ctx, after, pushCount, pushBytes)
 	if err != nil || len(changes) == 0 {
 		return batch{err: err}
 	}
-	out, hashes, err := toWire(changes)
+	return encodeBatch(device, changes, !e.noDocs.Load())
+}
+
+func encodeBatch(device string, changes []sqlite.Change, docs bool) batch {
+	out, hashes, err := toWireWith(changes, docs)
 	if err != nil {
 		return batch{err: err}
 	}
-	body, err := json.Marshal(outPush{DeviceID: device, Changes: out})
-	if err != nil {
-		return batch{err: fmt.Errorf("encode push: %w", err)}
-	}
-	return batch{changes: changes, out: out, hashes: hashes, body: body}
+	return batch{changes: changes, out: out, hashes: hashes, body: encodePush(device, out)}
 }
 
 // push sends the outbox in batches, in the order the changes were made,
 // until it has sent what was pending (and what was saved meanwhile) or a
-// batch cannot go. The next batch is read while the server answers one.
-func (e *Engine) push(ctx context.Context, tok string, rep *Report) error {
+// batch cannot go. The next batch is read while the server answers one,
+// and the answers to one are recorded while the server answers the next;
+// push returns once every answer it got is recorded.
+func (e *Engine) push(ctx context.Context, tok string, rep *Report) (err error) {
 	device, err := e.deviceID(ctx)
 	if err != nil {
 		return err
 	}
+	var recording chan error // the answers to the batch before, being recorded
+	defer func() {
+		if recording != nil {
+			if rerr := <-recording; err == nil {
+				err = rerr
+			}
+		}
+	}()
 	cur := e.readBatch(ctx, device, 0)
 	for {
 		if cur.err != nil {
@@ -247,6 +315,16 @@ func (e *Engine) push(ctx context.Context, tok string, rep *Report) error {
 		next := make(chan batch, 1)
 		go func(after int64) { next <- e.readBatch(ctx, device, after) }(cur.changes[len(cur.changes)-1].Seq)
 		outcomes, err := e.pushBatch(ctx, tok, device, cur.out, cur.body, rep)
+		if _, refused := refusedRequest(err); refused && hasDocs(cur.out) {
+			// A server from before documents refuses the batch (400):
+			// the same changes as field changes, from now on.
+			e.noDocs.Store(true)
+			if cur = encodeBatch(device, cur.changes, false); cur.err != nil {
+				<-next
+				return cur.err
+			}
+			outcomes, err = e.pushBatch(ctx, tok, device, cur.out, cur.body, rep)
+		}
 		if _, refused := refusedRequest(err); refused && len(cur.out) > 1 {
 			// The server refused the batch as a whole (400, 413): send the
 			// changes one by one, so only the bad one is held back.
@@ -265,10 +343,15 @@ func (e *Engine) push(ctx context.Context, tok string, rep *Report) error {
 			<-next
 			return e.failed(ctx, cur.changes, err)
 		}
-		if err := e.store.RecordPushed(ctx, outcomes); err != nil {
-			<-next
-			return err
+		if recording != nil {
+			if err := <-recording; err != nil {
+				recording = nil
+				<-next
+				return err
+			}
 		}
+		recording = make(chan error, 1)
+		go func(outcomes []sqlite.PushOutcome) { recording <- e.store.RecordPushed(ctx, outcomes) }(outcomes)
 		cur = <-next
 	}
 }
@@ -294,10 +377,7 @@ func (e *Engine) failed(ctx context.Context, batch []sqlite.Change, err error) e
 // change, that change comes back refused with the reason.
 func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []outChange, body []byte, rep *Report) ([]sqlite.PushOutcome, error) {
 	if body == nil {
-		var err error
-		if body, err = json.Marshal(outPush{DeviceID: device, Changes: changes}); err != nil {
-			return nil, fmt.Errorf("encode push: %w", err)
-		}
+		body = encodePush(device, changes)
 	}
 	var out wire.PushResponse
 	_, err := e.do(ctx, rep, e.http.R().SetAuthToken(tok).SetHeader("Content-Type", "application/json").
@@ -368,19 +448,36 @@ func refusal(c outChange, werr *wire.Error, rep *Report) sqlite.PushOutcome {
 // appears in a payload's JSON.
 var sha256Key = []byte(`.sha256"`)
 
-// toWire turns outbox changes into the protocol's, and lists the
-// attachment hashes they reference.
+// toWire turns outbox changes into the protocol's, each with its field
+// changes, and lists the attachment hashes they reference.
 func toWire(batch []sqlite.Change) ([]outChange, []string, error) {
+	return toWireWith(batch, false)
+}
+
+// toWireWith is toWire where, with docs, a change that creates a project
+// sends its whole document instead of its field changes (the payload is
+// then not decoded at all unless it names an attachment).
+func toWireWith(batch []sqlite.Change, docs bool) ([]outChange, []string, error) {
 	out := make([]outChange, len(batch))
 	var hashes []string
 	seen := map[string]bool{}
 	for i, c := range batch {
+		out[i] = outChange{ID: c.ChangeID, ProjectID: c.ProjectID, Kind: string(c.Kind), BaseVersion: c.BaseVersion,
+			At: c.CreatedAt}
+		doc := docs && c.Doc != nil && c.Kind == sqlite.ChangeEdit && c.BaseVersion == 0
+		if doc && !bytes.Contains(c.Payload, sha256Key) {
+			out[i].Doc = c.Doc
+			continue
+		}
 		var p payload
 		if err := json.Unmarshal(c.Payload, &p); err != nil {
 			return nil, nil, fmt.Errorf("outbox change %s: %w", c.ChangeID, err)
 		}
-		out[i] = outChange{ID: c.ChangeID, ProjectID: c.ProjectID, Kind: string(c.Kind), BaseVersion: c.BaseVersion,
-			Changes: p.Changes, Command: p.Command, At: c.CreatedAt}
+		if doc {
+			out[i].Doc = c.Doc
+		} else {
+			out[i].Changes, out[i].Command = p.Changes, p.Command
+		}
 		if !bytes.Contains(p.Changes, sha256Key) {
 			continue
 		}
