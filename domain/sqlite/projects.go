@@ -299,7 +299,7 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, a writeArgs) (SaveResult,
 			region = excluded.region, owner_id = excluded.owner_id, sales_id = excluded.sales_id,
 			short_name = excluded.short_name, full_name = excluded.full_name, title = excluded.title,
 			updated_at = excluded.updated_at, deleted = excluded.deleted, search_text = excluded.search_text,
-			doc = excluded.doc`,
+			server_doc = CASE WHEN server_doc = '' THEN doc ELSE server_doc END, doc = excluded.doc`,
 		p.ID, string(r.Kind), string(p.Status), p.Number, r.Customer.Region, p.OwnerID, r.SalesID,
 		r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt), p.Deleted,
 		searchText(p), string(doc))

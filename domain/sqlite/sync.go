@@ -117,6 +117,17 @@ type pulledRow struct {
 	searchText string
 }
 
+// storedServerDoc is what goes in the server_doc column: the empty text when the
+// document stored is the server's itself (most are: nothing local to
+// replay), so that it is not written twice. Every write of doc keeps the
+// server's copy first (see write).
+func (r pulledRow) storedServerDoc() string {
+	if r.serverDoc == r.doc {
+		return ""
+	}
+	return r.serverDoc
+}
+
 // Rows of one multi-row INSERT of pulled projects: the full-text index
 // flushes its pending terms at every statement, so new projects go in
 // together rather than one statement each.
@@ -211,8 +222,8 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 		}
 		if row.doc == old.doc {
 			// Nothing changed here: only the server's copy is recorded.
-			if _, err := tx.ExecContext(ctx, "UPDATE projects SET server_doc = ?, server_version = max(server_version, ?) WHERE id = ?",
-				row.serverDoc, row.version, row.p.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE projects SET server_doc = '', server_version = max(server_version, ?) WHERE id = ?",
+				row.version, row.p.ID); err != nil {
 				return fmt.Errorf("project %s: %w", row.p.ID, err)
 			}
 			continue
@@ -228,7 +239,7 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 		p, r := row.p, &row.p.Registration
 		if _, err := update.ExecContext(ctx, string(r.Kind), string(p.Status), p.Number, r.Customer.Region,
 			p.OwnerID, r.SalesID, r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt),
-			p.Deleted, row.doc, row.serverDoc, row.version, p.ID); err != nil {
+			p.Deleted, row.doc, row.storedServerDoc(), row.version, p.ID); err != nil {
 			return fmt.Errorf("project %s: write: %w", p.ID, err)
 		}
 		if st := searchText(p); st != old.searchText {
@@ -285,7 +296,7 @@ func insertPulled(ctx context.Context, tx *sql.Tx, rows []pulledRow) error {
 		p, r := row.p, &row.p.Registration
 		args = append(args, p.ID, string(r.Kind), string(p.Status), p.Number, r.Customer.Region, p.OwnerID, r.SalesID,
 			r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt), p.Deleted,
-			row.searchText, row.doc, row.serverDoc, row.version)
+			row.searchText, row.doc, row.storedServerDoc(), row.version)
 	}
 	q := `INSERT INTO projects (id, kind, status, number, region, owner_id, sales_id,
 			short_name, full_name, title, updated_at, deleted, search_text, doc, server_doc, server_version) VALUES ` +
@@ -662,7 +673,8 @@ func (s *Store) ResolveConflict(ctx context.Context, actorID, projectID, path, v
 func (s *Store) ServerState(ctx context.Context, projectID string) (int64, *domain.Project, error) {
 	var version int64
 	var doc sql.NullString
-	err := s.db.QueryRowContext(ctx, "SELECT server_version, server_doc FROM projects WHERE id = ?", projectID).Scan(&version, &doc)
+	err := s.db.QueryRowContext(ctx, `SELECT server_version, CASE WHEN server_doc = '' THEN doc ELSE server_doc END
+		FROM projects WHERE id = ?`, projectID).Scan(&version, &doc)
 	if err != nil {
 		return 0, nil, fmt.Errorf("server state of project %s: %w", projectID, notFound(err, "项目不存在：%s", "no such project: %s", projectID))
 	}
