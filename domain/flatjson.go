@@ -24,6 +24,7 @@ var errBadJSON = errors.New("flatten: malformed JSON")
 type flatScanner struct {
 	s   string
 	out map[string]string
+	pos map[string][2]int // where each leaf's text is in s, when wanted
 }
 
 func (f *flatScanner) space(i int) int {
@@ -101,7 +102,11 @@ func (f *flatScanner) skipString(i int) (int, error) {
 
 // leaf records the text of a leaf, canonicalising the one escape whose
 // round trip differs.
-func (f *flatScanner) leaf(path, text string) error {
+func (f *flatScanner) leaf(path string, a, b int) error {
+	text := f.s[a:b]
+	if f.pos != nil {
+		f.pos[path] = [2]int{a, b}
+	}
 	if strings.Contains(text, `\ufffd`) {
 		var v any
 		dec := json.NewDecoder(strings.NewReader(text))
@@ -179,7 +184,7 @@ func (f *flatScanner) value(path string, i int) (int, error) {
 		object := false
 		i = f.space(i + 1)
 		if i < len(f.s) && f.s[i] == ']' {
-			return i + 1, f.leaf(path, f.s[start:i+1])
+			return i + 1, f.leaf(path, start, i+1)
 		}
 		for {
 			i = f.space(i)
@@ -206,7 +211,7 @@ func (f *flatScanner) value(path string, i int) (int, error) {
 			break
 		}
 		if !object {
-			return i, f.leaf(path, f.s[start:i])
+			return i, f.leaf(path, start, i)
 		}
 		for n, e := range elems {
 			if _, err := f.value(path+"["+strconv.Itoa(n)+"]", e); err != nil {
@@ -219,7 +224,7 @@ func (f *flatScanner) value(path string, i int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return end, f.leaf(path, f.s[i:end])
+	return end, f.leaf(path, i, end)
 }
 
 // flattenJSON adds the leaves of the JSON text doc (as encoding/json
@@ -248,6 +253,32 @@ func FlattenJSON(doc []byte) (map[string]string, error) {
 	return out, nil
 }
 
+// needsDecode reports whether a leaf must be decoded to go into the tree:
+// an object, a list that may hold a null or an object (which compaction
+// drops), or a text with an escape or with something encoding/json
+// escapes (<, >, &, U+2028, U+2029). Other lists of plain values go in as
+// text (put decodes one when a path goes under it).
+func needsDecode(text string) bool {
+	if text == "" {
+		return false
+	}
+	if text[0] == '{' {
+		return true
+	}
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '\\', '<', '>', '&', '{', 'n':
+			// n: a null in a list, which compaction drops.
+			return true
+		case 0xe2:
+			if i+2 < len(text) && text[i+1] == 0x80 && (text[i+2] == 0xa8 || text[i+2] == 0xa9) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // plainValid reports whether text is one JSON string without escapes, or
 // one number, true or false.
 func plainValid(text string) bool {
@@ -269,9 +300,9 @@ func plainValid(text string) bool {
 // unflatten and json.Marshal do, without decoding the leaves that are
 // plain values (strings, numbers, booleans): they go into the text as
 // they are. Objects and lists are decoded, so that compaction sees their
-// rows, and so are strings with escapes (a custom decoder such as
-// time.Time's reads the text as it stands, so an escape must be the one
-// encoding/json writes). The leaves go in in path order, as unflatten puts them (a list
+// rows, and so are strings with escapes or with what encoding/json
+// escapes (a custom decoder such as time.Time's reads the text as it
+// stands, so the text must be the one encoding/json writes). The leaves go in in path order, as unflatten puts them (a list
 // leaf before the rows under it). It reports false when a leaf is not valid
 // JSON, for the caller to take the slow path that names it.
 func unflattenRaw(flat map[string]string) ([]byte, bool) {
@@ -286,13 +317,15 @@ func unflattenRaw(flat map[string]string) ([]byte, bool) {
 		var v any
 		switch {
 		case text == "null":
-		case text != "" && (text[0] == '{' || text[0] == '[' || strings.IndexByte(text, '\\') >= 0):
+		case needsDecode(text):
 			dec := json.NewDecoder(strings.NewReader(text))
 			dec.UseNumber()
 			if dec.Decode(&v) != nil || dec.More() {
 				return nil, false
 			}
-		case !plainValid(text):
+		case text[0] == '[' && !json.Valid([]byte(text)):
+			return nil, false
+		case text[0] != '[' && !plainValid(text):
 			return nil, false
 		default:
 			v = json.RawMessage(text)
@@ -305,11 +338,53 @@ func unflattenRaw(flat map[string]string) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	raw, err := json.Marshal(compact(root))
-	if err != nil {
-		return nil, false
+	return appendTree(make([]byte, 0, 4096), compact(root)), true
+}
+
+// appendTree writes a tree of leaves as json.Marshal would for decoding:
+// object keys sorted (the last of two keys that match one field wins, as
+// there), plain leaves as their text.
+func appendTree(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...)
+	case json.RawMessage:
+		return append(dst, x...)
+	case json.Number:
+		return append(dst, x...)
+	case string:
+		return AppendJSONString(dst, x)
+	case bool:
+		return strconv.AppendBool(dst, x)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendJSONString(dst, k)
+			dst = append(dst, ':')
+			dst = appendTree(dst, x[k])
+		}
+		return append(dst, '}')
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendTree(dst, e)
+		}
+		return append(dst, ']')
 	}
-	return raw, true
+	// Not a value a leaf decodes to: encoding/json says what it is.
+	b, _ := json.Marshal(v)
+	return append(dst, b...)
 }
 
 const hexDigits = "0123456789abcdef"

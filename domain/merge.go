@@ -53,13 +53,13 @@ func ResolveConflict(p *Project, path, value string) (*Project, error) {
 // someone else changed to a different value is a Conflict and keeps its
 // current value. The current project is not modified.
 func Merge(current *Project, changes []FieldChange) (merged *Project, applied []FieldChange, conflicts []Conflict, err error) {
-	cur, err := Flatten(current)
+	cur, err := leavesOf(current)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	sets := map[string]string{}
 	for _, c := range changes {
-		now, ok := cur[c.Path]
+		now, ok := cur.flat[c.Path]
 		if !ok {
 			now = "null"
 		}
@@ -73,11 +73,109 @@ func Merge(current *Project, changes []FieldChange) (merged *Project, applied []
 			conflicts = append(conflicts, Conflict{Path: c.Path, Base: c.Old, Mine: c.New, Theirs: now})
 		}
 	}
-	merged, err = SetFields(current, sets)
+	merged, err = cur.set(sets)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return merged, applied, conflicts, nil
+}
+
+// leaves is a project's JSON text with its leaves and where each is.
+type leaves struct {
+	text string
+	flat map[string]string
+	pos  map[string][2]int
+}
+
+func leavesOf(p *Project) (*leaves, error) {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("flatten: %w", err)
+	}
+	l := &leaves{text: string(raw), flat: make(map[string]string, 64), pos: make(map[string][2]int, 64)}
+	f := flatScanner{s: l.text, out: l.flat, pos: l.pos}
+	end, err := f.value("", 0)
+	if err == nil && f.space(end) != len(l.text) {
+		err = errBadJSON
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flatten: %w", err)
+	}
+	return l, nil
+}
+
+// set returns the project with the leaves sets (path → JSON text, "null"
+// to remove) set, as SetFields does. When every set replaces a plain leaf
+// the project has by a plain value, and the project has no empty row or
+// null that rebuilding it from its leaves would drop, the new values are
+// put into the text in place and the text decoded: the same project,
+// without rebuilding it.
+func (l *leaves) set(sets map[string]string) (*Project, error) {
+	if out, ok := l.splice(sets); ok {
+		return out, nil
+	}
+	for k, v := range sets {
+		if v == "null" {
+			delete(l.flat, k)
+		} else {
+			l.flat[k] = v
+		}
+	}
+	return fromLeaves(l.flat)
+}
+
+func (l *leaves) splice(sets map[string]string) (*Project, bool) {
+	if hasDroppedRow(l.text) {
+		return nil, false
+	}
+	type edit struct {
+		at   [2]int
+		text string
+	}
+	edits := make([]edit, 0, len(sets))
+	for k, v := range sets {
+		at, ok := l.pos[k]
+		old := l.flat[k]
+		if !ok || v == "" || old == "" || !plainLeaf(old) || !plainLeaf(v) || !plainValid(v) {
+			return nil, false
+		}
+		edits = append(edits, edit{at, v})
+	}
+	slices.SortFunc(edits, func(a, b edit) int { return a.at[0] - b.at[0] })
+	var b strings.Builder
+	b.Grow(len(l.text) + 64)
+	last := 0
+	for _, e := range edits {
+		b.WriteString(l.text[last:e.at[0]])
+		b.WriteString(e.text)
+		last = e.at[1]
+	}
+	b.WriteString(l.text[last:])
+	var out Project
+	if err := json.Unmarshal([]byte(b.String()), &out); err != nil {
+		return nil, false
+	}
+	return &out, true
+}
+
+// hasDroppedRow reports whether a project's text may hold a row of a list
+// that rebuilding the project from its leaves drops: an empty object or a
+// null in a list ("[{}", ",{}", "[null", ",null"; the same inside a string
+// only costs the slow path).
+func hasDroppedRow(text string) bool {
+	for _, s := range []string{"[{}", ",{}", "[null", ",null"} {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// plainLeaf reports whether a leaf text is a plain value that goes into a
+// rebuilt project as it is: a string, number or boolean that needsDecode
+// does not claim.
+func plainLeaf(text string) bool {
+	return text != "null" && text[0] != '[' && text[0] != '{' && !needsDecode(text)
 }
 
 // sameJSON compares two JSON texts by value ("null" and absent are equal).
@@ -98,18 +196,11 @@ func sameJSON(a, b string) bool {
 // "null" to remove) set. Rows of a list left with no fields are dropped
 // from the end of the list.
 func SetFields(p *Project, sets map[string]string) (*Project, error) {
-	flat, err := Flatten(p)
+	l, err := leavesOf(p)
 	if err != nil {
 		return nil, err
 	}
-	for k, v := range sets {
-		if v == "null" {
-			delete(flat, k)
-		} else {
-			flat[k] = v
-		}
-	}
-	return fromLeaves(flat)
+	return l.set(sets)
 }
 
 // fromLeaves decodes the project whose leaves are flat.
@@ -208,6 +299,9 @@ func put(node map[string]any, segs []segment, v any) error {
 		return nil
 	}
 	rest := segs[1:]
+	if raw, ok := node[key].(json.RawMessage); ok {
+		node[key] = decodeRaw(raw) // a list kept as text, with a path under it
+	}
 	if rest[0].index >= 0 {
 		list, _ := node[key].([]any)
 		var err error
@@ -233,6 +327,9 @@ func putIndex(list []any, segs []segment, v any) ([]any, error) {
 		return list, nil
 	}
 	rest := segs[1:]
+	if raw, ok := list[i].(json.RawMessage); ok {
+		list[i] = decodeRaw(raw)
+	}
 	if rest[0].index >= 0 {
 		inner, _ := list[i].([]any)
 		inner, err := putIndex(inner, rest, v)
@@ -245,6 +342,16 @@ func putIndex(list []any, segs []segment, v any) ([]any, error) {
 		list[i] = child
 	}
 	return list, put(child, rest, v)
+}
+
+// decodeRaw decodes a leaf kept as text (valid JSON) as unflatten would
+// have.
+func decodeRaw(raw json.RawMessage) any {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	dec.Decode(&v)
+	return v
 }
 
 // compact drops rows left with no fields at all from lists (rows a change

@@ -525,9 +525,10 @@ func docLeaves(doc []byte) ([]domain.FieldChange, error) {
 // decodeCanonical decodes a project document when it is exactly what
 // encoding/json writes for the project it decodes to: then no field is
 // unknown or ill-typed (a strict decode would accept it), and the project
-// is the one its leaves build (no row is empty: {} would be dropped).
+// is the one its leaves build (no row of a list is empty: building drops
+// it; an empty object as a field's value is that field's zero either way).
 func decodeCanonical(doc []byte) (*domain.Project, bool) {
-	if bytes.Contains(doc, []byte("{}")) {
+	if bytes.Contains(doc, []byte("[{}")) || bytes.Contains(doc, []byte(",{}")) {
 		return nil, false
 	}
 	var p domain.Project
