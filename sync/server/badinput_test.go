@@ -1,0 +1,371 @@
+package server_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lixiang/domain"
+	"lixiang/sync/server/servertest"
+	"lixiang/sync/wire"
+)
+
+// Bad input (issue 6): bodies over their limit are 413; bytes that are not
+// UTF-8, numbers too big or negative, impossible dates, SQL metacharacters
+// and attachment names with ../ or NUL are a clear 400 — or, where the body
+// is well formed but the content breaks a rule, a refused change with its
+// reason — and nothing on the server changes: the projects, their
+// versions, the sequence, the journal, the record of answered changes and
+// the attachments are what they were.
+
+// serverDigest sums up everything a request could change on the server.
+// With answers false it leaves out the record of answered changes (a
+// refused change is recorded, so that a resend gets the same answer).
+func serverDigest(t *testing.T, db *sql.DB, answers bool) string {
+	t.Helper()
+	h := sha256.New()
+	rows, err := db.Query("SELECT id, version, seq, doc FROM projects ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, doc string
+		var version, seq int64
+		if err := rows.Scan(&id, &version, &seq, &doc); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(h, "%s %d %d %s\n", id, version, seq, doc)
+	}
+	rows.Close()
+	queries := []string{
+		"SELECT value FROM counters WHERE name = 'seq'",
+		"SELECT count(*) FROM journal",
+		"SELECT count(*) FROM attachments",
+		"SELECT count(*) FROM attachment_uploads",
+		"SELECT coalesce(sum(length(data)), 0) FROM attachment_parts",
+		"SELECT count(*) FROM tokens",
+		"SELECT count(*) FROM project_visibility",
+		"SELECT coalesce(max(last), 0) FROM number_counters",
+		"SELECT version FROM org",
+	}
+	if answers {
+		queries = append(queries, "SELECT count(*) FROM applied_changes")
+	}
+	for _, q := range queries {
+		var n int64
+		if err := db.QueryRow(q).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		fmt.Fprintf(h, "%s = %d\n", q, n)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func openServerDB(t *testing.T, srv *servertest.Instance) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(srv.Dir, "server.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// pushJSON is a push body with one change, its JSON text given raw.
+func pushJSON(change string) []byte {
+	return []byte(`{"device_id":"bad-input","changes":[` + change + `]}`)
+}
+
+func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
+	srv, c := start(t)
+	db := openServerDB(t, srv)
+	tok := srv.Token(t, "zhangwei")
+	p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), c.Now())
+	v := created(t, srv, tok, p)
+	uuid := func() string { return servertest.NewID(t) }
+	edit := func(path, newJSON string) []byte {
+		flat, err := domain.Flatten(serverProject(t, srv, p.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, ok := flat[path]
+		if !ok {
+			old = "null"
+		}
+		b, _ := json.Marshal(wire.Change{ID: uuid(), ProjectID: p.ID, Kind: wire.KindEdit, BaseVersion: v,
+			Changes: []domain.FieldChange{{Path: path, Old: old, New: newJSON}}})
+		return pushJSON(string(b))
+	}
+	goodChange := func(at string) string {
+		return fmt.Sprintf(`{"id":%q,"project_id":%q,"kind":"edit","base_version":%d,"changes":[{"path":"registration.other.notes","old":"null","new":"\"x\""}],"at":%s}`,
+			uuid(), p.ID, v, at)
+	}
+	bigPush := append([]byte(`{"device_id":"`), bytes.Repeat([]byte("a"), wire.MaxPushBytes)...)
+	bigPush = append(bigPush, `","changes":[]}`...)
+	tooMany := make([]wire.Change, wire.MaxPushChanges+1)
+	for i := range tooMany {
+		tooMany[i] = wire.Change{ID: uuid(), ProjectID: p.ID, Kind: wire.KindEdit, BaseVersion: v}
+	}
+	tooManyBody, _ := json.Marshal(wire.PushRequest{DeviceID: "d", Changes: tooMany})
+	octet := func(offset, length string) map[string]string {
+		h := map[string]string{"Content-Type": "application/octet-stream", "Upload-Length": length}
+		if offset != "" {
+			h[wire.OffsetHeader] = offset
+		}
+		return h
+	}
+	sha := shaOf([]byte("bad-input attachment"))
+	type request struct {
+		method, path string
+		token        string
+		body         []byte
+		header       map[string]string
+		chunked      bool
+	}
+	push := func(body []byte) request { return request{http.MethodPost, wire.PathPush, tok, body, nil, false} }
+	tests := []struct {
+		name   string
+		req    request
+		status int
+		code   string
+		// problem, when set, is the path the answer must name.
+		problem string
+	}{
+		// Over the limits: 413.
+		{"push over 4 MiB, length declared", push(bigPush), 413, wire.ETooLarge, ""},
+		{"push over 4 MiB, chunked", request{http.MethodPost, wire.PathPush, tok, bigPush, nil, true}, 413, wire.ETooLarge, ""},
+		{"push of 501 changes", push(tooManyBody), 413, wire.ETooLarge, ""},
+		{"sign-in body over 64 KiB", request{http.MethodPost, wire.PathLogin, "", []byte(`{"login":"zhangwei","password":"` + strings.Repeat("p", wire.MaxSmallBody) + `"}`), nil, false}, 413, wire.ETooLarge, ""},
+		{"missing-files body over 1 MiB", request{http.MethodPost, wire.PathMissing, tok, []byte(`{"hashes":["` + strings.Repeat("a", 1<<20) + `"]}`), nil, false}, 413, wire.ETooLarge, ""},
+		{"attachment declared over 64 MiB", request{http.MethodPut, wire.AttachmentPrefix + sha, tok, []byte("x"), octet("0", fmt.Sprint(wire.MaxAttachment+1)), false}, 413, wire.ETooLarge, ""},
+		{"attachment body longer than declared", request{http.MethodPut, wire.AttachmentPrefix + sha, tok, []byte("twelve bytes"), octet("0", "4"), false}, 413, wire.ETooLarge, ""},
+
+		// Not UTF-8.
+		{"push with a value that is not UTF-8", push(bytes.Replace(edit("registration.requirement", `"需求"`), []byte("需求"), []byte{0xe9, 0x9c, 0xff}, 1)), 400, wire.EBadRequest, ""},
+		{"sign-in that is not UTF-8", request{http.MethodPost, wire.PathLogin, "", []byte("{\"login\":\"zhang\xffwei\",\"password\":\"demo\"}"), nil, false}, 400, wire.EBadRequest, ""},
+		{"missing-files request that is not UTF-8", request{http.MethodPost, wire.PathMissing, tok, []byte("{\"hashes\":[\"\xc3\x28\"]}"), nil, false}, 400, wire.EBadRequest, ""},
+		{"a raw NUL byte in the JSON", push([]byte("{\"device_id\":\"a\x00b\",\"changes\":[]}")), 400, wire.EBadRequest, ""},
+
+		// Numbers too big, not whole, negative.
+		{"base version 1e30", push(pushJSON(fmt.Sprintf(`{"id":%q,"project_id":%q,"kind":"edit","base_version":1e30}`, uuid(), p.ID))), 400, wire.EBadRequest, ""},
+		{"base version 2^63", push(pushJSON(fmt.Sprintf(`{"id":%q,"project_id":%q,"kind":"edit","base_version":9223372036854775808}`, uuid(), p.ID))), 400, wire.EBadRequest, ""},
+		{"base version 1.5", push(pushJSON(fmt.Sprintf(`{"id":%q,"project_id":%q,"kind":"edit","base_version":1.5}`, uuid(), p.ID))), 400, wire.EBadRequest, ""},
+		{"negative base version", push(pushJSON(fmt.Sprintf(`{"id":%q,"project_id":%q,"kind":"edit","base_version":-1}`, uuid(), p.ID))), 400, wire.EBadRequest, "changes[0].base_version"},
+		{"pull since -1", request{http.MethodGet, wire.PathPull + "?since=-1", tok, nil, nil, false}, 400, wire.EBadRequest, ""},
+		{"pull limit -5", request{http.MethodGet, wire.PathPull + "?limit=-5", tok, nil, nil, false}, 400, wire.EBadRequest, ""},
+		{"pull since past int64", request{http.MethodGet, wire.PathPull + "?since=99999999999999999999", tok, nil, nil, false}, 400, wire.EBadRequest, ""},
+		{"negative Upload-Offset", request{http.MethodPut, wire.AttachmentPrefix + sha, tok, []byte("x"), octet("-1", "1"), false}, 400, wire.EBadRequest, ""},
+		{"negative Upload-Length", request{http.MethodPut, wire.AttachmentPrefix + sha, tok, []byte("x"), octet("0", "-1"), false}, 400, wire.EBadRequest, ""},
+		{"Upload-Length past int64", request{http.MethodPut, wire.AttachmentPrefix + sha, tok, []byte("x"), octet("0", "99999999999999999999"), false}, 400, wire.EBadRequest, ""},
+		{"Upload-Length as a float", request{http.MethodPut, wire.AttachmentPrefix + sha, tok, []byte("x"), octet("0", "1e3"), false}, 400, wire.EBadRequest, ""},
+		{"attachment size past int64", push(edit("registration.attachments[0].size", "1e30")), 0, domain.EINVALID, ""},
+		{"list index past the limit", push(edit("registration.systems[99999999].vendor", `"x"`)), 0, domain.EINVALID, ""},
+
+		// Dates that cannot be.
+		{"change time in month 13", push(pushJSON(goodChange(`"2026-13-01T00:00:00Z"`))), 400, wire.EBadRequest, ""},
+		{"change time on day 0 of month 0 of year 0", push(pushJSON(goodChange(`"0000-00-00T00:00:00Z"`))), 400, wire.EBadRequest, ""},
+		{"change time that is not a time", push(pushJSON(goodChange(`"yesterday"`))), 400, wire.EBadRequest, ""},
+
+		// SQL metacharacters where the server looks things up.
+		{"SQL in the pull cursor", request{http.MethodGet, wire.PathPull + "?since=0%20OR%201=1", tok, nil, nil, false}, 400, wire.EBadRequest, ""},
+		{"SQL in an attachment hash", request{http.MethodGet, wire.AttachmentPrefix + "'%20OR%20'1'='1", tok, nil, nil, false}, 400, wire.EBadRequest, ""},
+		{"SQL in a project id", push(pushJSON(fmt.Sprintf(`{"id":%q,"project_id":"x' OR '1'='1","kind":"edit","base_version":1}`, uuid()))), 400, wire.EBadRequest, "changes[0].project_id"},
+		{"SQL in a field path", push(pushJSON(fmt.Sprintf(`{"id":%q,"project_id":%q,"kind":"edit","base_version":%d,"changes":[{"path":"registration.requirement';DROP/**/TABLE/**/projects;--","old":"null","new":"\"x\""}]}`, uuid(), p.ID, v))), 0, domain.EINVALID, ""},
+		{"SQL in the login", request{http.MethodPost, wire.PathLogin, "", []byte(`{"login":"admin' OR '1'='1","password":"' OR '1'='1"}`), nil, false}, 401, domain.EUNAUTHORIZED, ""},
+
+		// Paths and NUL where ids and hashes go.
+		{"../ in a project id", push(pushJSON(fmt.Sprintf(`{"id":%q,"project_id":"../../etc/passwd","kind":"edit","base_version":1}`, uuid()))), 400, wire.EBadRequest, "changes[0].project_id"},
+		{"NUL in a change id", push(pushJSON(fmt.Sprintf(`{"id":"%s\u0000","project_id":%q,"kind":"edit","base_version":1}`, uuid()[:35], p.ID))), 400, wire.EBadRequest, "changes[0].id"},
+		{"../ in an attachment hash", request{http.MethodGet, wire.AttachmentPrefix + "..%2f..%2fetc%2fpasswd", tok, nil, nil, false}, 400, wire.EBadRequest, ""},
+		{"NUL in an attachment hash", request{http.MethodHead, wire.AttachmentPrefix + strings.Repeat("a", 63) + "%00", tok, nil, nil, false}, 400, "", ""},
+
+		// Malformed JSON of other shapes.
+		{"JSON nested ten thousand deep", push([]byte(`{"device_id":"d","changes":[` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `]}`)), 400, wire.EBadRequest, ""},
+		{"a change that is a string", push([]byte(`{"device_id":"d","changes":["edit"]}`)), 400, wire.EBadRequest, ""},
+		{"changes that are an object", push([]byte(`{"device_id":"d","changes":{"0":{}}}`)), 400, wire.EBadRequest, ""},
+		{"two JSON documents", push([]byte(`{"device_id":"d","changes":[]}{"device_id":"d","changes":[]}`)), 400, wire.EBadRequest, ""},
+		{"a device id of a megabyte", push([]byte(`{"device_id":"` + strings.Repeat("d", 1<<20) + `","changes":[]}`)), 400, wire.EBadRequest, "device_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := serverDigest(t, db, tt.status != 0)
+			var body io.Reader = bytes.NewReader(tt.req.body)
+			if tt.req.chunked { // no Content-Length: the limit holds as it is read
+				body = struct{ io.Reader }{body}
+			}
+			req, err := http.NewRequestWithContext(t.Context(), tt.req.method, srv.URL+tt.req.path, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.req.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.req.token)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			for k, v := range tt.req.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := readAll(t, resp)
+			if tt.status == 0 {
+				// Well formed, but the content breaks a rule: a refused change.
+				var pr wire.PushResponse
+				if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &pr) != nil || len(pr.Results) != 1 {
+					t.Fatalf("%s %.200s, want 200 with one refused change", resp.Status, raw)
+				}
+				mustRefuse(t, tt.name, pr.Results[0], tt.code)
+			} else if tt.req.method == http.MethodHead {
+				if resp.StatusCode != tt.status {
+					t.Fatalf("%s, want %d", resp.Status, tt.status)
+				}
+			} else {
+				e := wantError(t, resp, raw, tt.status, tt.code)
+				if tt.problem != "" && !strings.Contains(string(raw), `"path":"`+tt.problem+`"`) {
+					t.Errorf("the answer does not name %s: %+v", tt.problem, e)
+				}
+			}
+			if after := serverDigest(t, db, tt.status != 0); after != before {
+				t.Fatal("the server changed")
+			}
+		})
+	}
+	// The tables are all still there and the project as it was.
+	if got := serverProject(t, srv, p.ID); got.Registration.Requirement != p.Registration.Requirement {
+		t.Fatalf("requirement %q", got.Registration.Requirement)
+	}
+	t.Logf("GUARANTEE bad input: %d malformed, oversized or hostile requests refused (413/400/401 or a refused change), nothing changed", len(tests))
+}
+
+// TestRuleBreakingContentIsRefusedWithItsReason: content that is well
+// formed but breaks the standard's rules — an attachment named with a
+// path or a NUL, a hash that is not a SHA-256, a negative size, a creation
+// date in the year 0, impossible dates and counts at submission — is
+// refused with its reason, the field named, and the project left as it
+// was. Values full of SQL are only text: stored and read back as typed.
+func TestRuleBreakingContentIsRefusedWithItsReason(t *testing.T) {
+	srv, c := start(t)
+	db := openServerDB(t, srv)
+	tok := srv.Token(t, "zhangwei")
+	newDraft := func() (*domain.Project, int64) {
+		p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), c.Now())
+		return p, created(t, srv, tok, p)
+	}
+	set := func(p *domain.Project, version int64, path, value string) wire.Result {
+		flat, err := domain.Flatten(serverProject(t, srv, p.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, ok := flat[path]
+		if !ok {
+			old = "null"
+		}
+		return srv.Push(t, tok, wire.Change{ID: servertest.NewID(t), ProjectID: p.ID, Kind: wire.KindEdit, BaseVersion: version,
+			Changes: []domain.FieldChange{{Path: path, Old: old, New: value}}}).Results[0]
+	}
+
+	// Edits a draft must refuse: they are never right, draft or not.
+	for _, tt := range []struct{ name, path, value, bug string }{
+		{"attachment name with ../", "registration.attachments[0].name", `"../../etc/passwd"`, "4"},
+		{"attachment name with a NUL", "registration.attachments[0].name", `"a\u0000b.pdf"`, "4"},
+		{"attachment name with a backslash", "registration.attachments[0].name", `"..\\..\\boot.ini"`, "4"},
+		{"attachment hash that is not a SHA-256", "registration.attachments[0].sha256", `"abc"`, "4"},
+		{"negative attachment size", "registration.attachments[0].size", `-1`, "4"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, v := newDraft()
+			before := serverDigest(t, db, false)
+			res := set(p, v, tt.path, tt.value)
+			if res.Status != wire.StatusRefused {
+				knownServerBug(t, "BUG %s (reported): an edit setting %s to %s is %s on the server (and goes to every device that pulls the draft); "+
+					"only submission checks attachments (domain.Validate), and sync/server/push.go edit checks types only", tt.bug, tt.path, tt.value, res.Status)
+			}
+			mustRefuse(t, tt.name, res, domain.EINVALID)
+			if serverDigest(t, db, false) != before {
+				t.Fatal("the refused edit changed the server")
+			}
+		})
+	}
+	t.Run("creation dated in the year 0", func(t *testing.T) {
+		p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), c.Now())
+		p.CreatedAt = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+		before := serverDigest(t, db, false)
+		res := srv.Push(t, tok, servertest.EditChange(t, nil, p, 0)).Results[0]
+		if res.Status != wire.StatusRefused {
+			knownServerBug(t, "BUG 5 (reported): a new project with created_at %s is %s: the server keeps the device's creation time "+
+				"unchecked (sync/server/push.go checkNew stamps it only when zero), and the year goes into the SVN path at initiation",
+				p.CreatedAt.Format(time.RFC3339), res.Status)
+		}
+		mustRefuse(t, "year 0", res, domain.EINVALID)
+		if serverDigest(t, db, false) != before {
+			t.Fatal("the refused creation changed the server")
+		}
+	})
+
+	// A draft may hold what is not finished; its submission is refused,
+	// naming the field, and changes nothing.
+	for _, tt := range []struct{ name, path, value, problem string }{
+		{"go-live in the year 0", "registration.other.go_live", `"0000-01-01"`, "other.go_live"},
+		{"go-live on 30 February", "registration.other.go_live", `"2026-02-30"`, "other.go_live"},
+		{"negative user scale", "registration.background.user_scale", `"-5"`, "background.user_scale"},
+		{"user scale of 25 digits", "registration.background.user_scale", `"9999999999999999999999999"`, "background.user_scale"},
+		{"seal count in words", "registration.background.seal_count", `"很多"`, "background.seal_count"},
+		{"attachment name with ../", "registration.attachments[0].name", `"../x.pdf"`, "attachments[0].name"},
+	} {
+		t.Run("submission with "+tt.name, func(t *testing.T) {
+			p, v := newDraft()
+			if res := set(p, v, tt.path, tt.value); res.Status != wire.StatusApplied {
+				t.Skipf("the draft edit itself was %s (see the edits above)", res.Status)
+			}
+			before := serverDigest(t, db, false)
+			e := mustRefuse(t, "submit", act(t, srv, tok, p.ID, submit), domain.EINVALID)
+			named := false
+			for _, pr := range e.Problems {
+				named = named || pr.Path == tt.problem
+			}
+			if !named {
+				t.Errorf("the refusal does not name %s: %+v", tt.problem, e.Problems)
+			}
+			if serverDigest(t, db, false) != before {
+				t.Fatal("the refused submission changed the server")
+			}
+		})
+	}
+
+	// SQL metacharacters are text.
+	p, v := newDraft()
+	const sqlText = `'); DROP TABLE projects; -- " OR 1=1; /* ` + "\\" + ` */ SELECT * FROM tokens;`
+	mustApply(t, "SQL as a requirement", set(p, v, "registration.requirement", mustText(t, sqlText)))
+	body, _ := json.Marshal(wire.PushRequest{DeviceID: sqlText, Changes: []wire.Change{}})
+	if resp, raw := raw(t, srv, http.MethodPost, wire.PathPush, tok, body, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("SQL as a device id: %s %s", resp.Status, raw)
+	}
+	if got := serverProject(t, srv, p.ID).Registration.Requirement; got != sqlText {
+		t.Fatalf("stored as %q", got)
+	}
+	for _, table := range []string{"projects", "tokens", "applied_changes", "journal", "attachments"} {
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatalf("table %s: %v", table, err)
+		}
+	}
+}
+
+func mustText(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
