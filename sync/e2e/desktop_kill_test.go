@@ -1,0 +1,379 @@
+package e2e_test
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"lixiang/domain"
+	"lixiang/sync/server/servertest"
+	"lixiang/sync/wire"
+)
+
+// Crash safety of the desktop (issue 6): the real lixiang binary is killed
+// with SIGKILL at random moments of `lixiang import` (a large interchange
+// file, one transaction), of `lixiang sync` while it pushes, and of a first
+// `lixiang sync` while it pulls; after each kill its database passes
+// integrity_check (and the full-text index its own), holds every project
+// or none of an import, and every change it records as acknowledged is on
+// the server; a last run completes and the two sides are equal, each
+// project once. The server side is kill_test.go. LIXIANG_SEED replays the
+// kill times; LIXIANG_KILLS sets the rounds of each (default 3).
+
+func buildDesktop(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lixiang")
+	out, err := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "lixiang").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build lixiang: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// desktopRun is one run of the lixiang binary on a data directory.
+type desktopRun struct {
+	cmd *exec.Cmd
+	out bytes.Buffer
+}
+
+func startDesktop(t *testing.T, bin, data, stdin string, args ...string) *desktopRun {
+	t.Helper()
+	r := &desktopRun{cmd: exec.Command(bin, args...)}
+	r.cmd.Env = append(os.Environ(), "LIXIANG_DATA="+data, "LANG=zh_CN.UTF-8")
+	r.cmd.Stdin = strings.NewReader(stdin)
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// killOrFinish waits d, then SIGKILLs the run unless it has ended; it
+// reports whether the kill landed (the run was still going).
+func (r *desktopRun) killOrFinish(d time.Duration) (killed bool, exit int) {
+	done := make(chan struct{})
+	go func() { r.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		return false, r.cmd.ProcessState.ExitCode()
+	case <-time.After(d):
+	}
+	r.cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+	ws, _ := r.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		return true, -1
+	}
+	return false, r.cmd.ProcessState.ExitCode()
+}
+
+func (r *desktopRun) wait(t *testing.T) int {
+	t.Helper()
+	r.cmd.Wait()
+	return r.cmd.ProcessState.ExitCode()
+}
+
+// checkDesktopDB opens a killed desktop's database as the next start would
+// find it and checks it is whole.
+func checkDesktopDB(t *testing.T, data string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "lixiang.db")+"?_pragma=busy_timeout(5000)")
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	var res string
+	must(t, db.QueryRow("PRAGMA integrity_check").Scan(&res))
+	if res != "ok" {
+		t.Fatalf("integrity_check after the kill: %s", res)
+	}
+	if _, err := db.Exec("INSERT INTO project_fts (project_fts) VALUES ('integrity-check')"); err != nil {
+		t.Fatalf("the full-text index after the kill: %v", err)
+	}
+	return db
+}
+
+func countRows(t *testing.T, db *sql.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	must(t, db.QueryRow(q, args...).Scan(&n))
+	return n
+}
+
+// interchangeFile writes n complete SaaS drafts of 张伟's as an
+// interchange file (lixiang.projects/v1).
+func interchangeFile(t *testing.T, n int) (string, []string) {
+	t.Helper()
+	owner := domain.User{ID: "u-zhangwei", Login: "zhangwei", Region: "north", Roles: []domain.Role{domain.RoleSales}}
+	ps := make([]domain.Project, n)
+	ids := make([]string, n)
+	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	for i := range ps {
+		reg := servertest.Registration(domain.KindSaaS, "")
+		reg.Customer.FullName = fmt.Sprintf("崩溃测试客户%04d有限公司", i)
+		reg.Customer.ShortName = fmt.Sprintf("崩溃%04d", i)
+		reg.Requirement = strings.Repeat("批量导入的需求，需要电子签章与OA系统对接。", 1+i%5)
+		reg.Attachments = nil // the bytes are not on this desktop
+		p := domain.NewProject(newID(t), domain.KindSaaS, owner, at)
+		p.Registration = reg
+		ps[i], ids[i] = *p, p.ID
+	}
+	b, err := domain.EncodeDocument(ps, at)
+	must(t, err)
+	path := filepath.Join(t.TempDir(), "projects.json")
+	must(t, os.WriteFile(path, b, 0o600))
+	return path, ids
+}
+
+func killSeed(t *testing.T) *rand.Rand {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("LIXIANG_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	t.Logf("kill times from seed %d (LIXIANG_SEED=%d replays them)", seed, seed)
+	return rand.New(rand.NewPCG(seed, seed^0xdead))
+}
+
+func TestDesktopKilledMidImportAndMidSyncLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real desktop binary")
+	}
+	rng := killSeed(t)
+	rounds := envInt(t, "LIXIANG_KILLS", 3)
+	const n = 600
+	bin := buildDesktop(t)
+	file, ids := interchangeFile(t, n)
+	data := t.TempDir()
+	kills := map[string]int{}
+
+	// 1. Import, killed at random moments: all of the file or none of it.
+	start := time.Now()
+	r := startDesktop(t, bin, data, "", "import", file, "--as", "zhangwei")
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, r.out.String())
+	}
+	full := time.Since(start)
+	t.Logf("a whole import of %d projects takes %v", n, full.Round(time.Millisecond))
+	db := checkDesktopDB(t, data)
+	if got := countRows(t, db, "SELECT count(*) FROM projects"); got != n {
+		t.Fatalf("imported %d projects, want %d", got, n)
+	}
+	db.Close()
+	for round := range rounds {
+		dir := t.TempDir()
+		r := startDesktop(t, bin, dir, "", "import", file, "--as", "zhangwei")
+		// Anywhere in the run, half the time near its end (the commit).
+		at := time.Duration(rng.Int64N(int64(full * 9 / 10)))
+		if rng.IntN(2) == 0 {
+			at = full*3/5 + time.Duration(rng.Int64N(int64(full*3/10)))
+		}
+		killed, code := r.killOrFinish(at)
+		db := checkDesktopDB(t, dir)
+		projects := countRows(t, db, "SELECT count(*) FROM projects")
+		outbox := countRows(t, db, "SELECT count(*) FROM outbox")
+		if (projects != 0 && projects != n) || outbox != projects {
+			t.Fatalf("import round %d (killed %v, exit %d): %d projects and %d outbox changes, want all %d or none",
+				round, killed, code, projects, outbox, n)
+		}
+		if killed {
+			kills["import"]++
+		}
+		db.Close()
+		// Restarted, the same import completes (and once more, adds nothing).
+		wants := []string{fmt.Sprintf("已导入 %d 个项目", n-projects)}
+		if round == 0 {
+			wants = append(wants, "已导入 0 个项目")
+		}
+		for again, want := range wants {
+			r := startDesktop(t, bin, dir, "", "import", file, "--as", "zhangwei")
+			if code := r.wait(t); code != 0 || !strings.Contains(r.out.String(), want) {
+				t.Fatalf("import round %d, run %d after the kill: exit %d\n%s", round, again+1, code, r.out.String())
+			}
+		}
+		t.Logf("import round %d: killed=%v with %d of %d projects in; restarted, all in once", round, killed, projects, n)
+	}
+
+	// 2. Sync, killed at random moments of its pushes.
+	srv := servertest.Start(t)
+	pushes := make(chan struct{}, 1000)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == wire.PathPush {
+			select {
+			case pushes <- struct{}{}:
+			default:
+			}
+		}
+		srv.Server.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	syncArgs := []string{"sync", "--server", front.URL, "--login", "zhangwei", "--password-stdin"}
+	acked := map[string]bool{}
+	completed, pending := false, n
+	for round := 0; round < rounds+10 && !completed; round++ {
+		for len(pushes) > 0 {
+			<-pushes
+		}
+		r := startDesktop(t, bin, data, "demo\n", syncArgs...)
+		var killed bool
+		var code int
+		if round < rounds && pending > 0 {
+			select {
+			case <-pushes:
+				killed, code = r.killOrFinish(time.Duration(rng.IntN(150)) * time.Millisecond)
+			case <-time.After(30 * time.Second):
+				t.Fatalf("sync round %d: no push came\n%s", round, r.out.String())
+			}
+		} else {
+			code = r.wait(t)
+		}
+		completed = !killed && code == 0
+		if killed {
+			kills["sync (push)"]++
+		}
+		db := checkDesktopDB(t, data)
+		rows, err := db.Query("SELECT change_id FROM outbox WHERE state = 'acked'")
+		must(t, err)
+		for rows.Next() {
+			var id string
+			must(t, rows.Scan(&id))
+			acked[id] = true
+		}
+		rows.Close()
+		pending = countRows(t, db, "SELECT count(*) FROM outbox WHERE state = 'pending'")
+		db.Close()
+		t.Logf("sync round %d: killed=%v exit=%d; %d changes acknowledged here, %d pending", round, killed, code, len(acked), pending)
+		onServer := appliedOnServer(t, srv.Dir)
+		for id := range acked {
+			if st, ok := onServer[id]; !ok || st == wire.StatusRefused {
+				t.Fatalf("change %s is acknowledged here but the server's record is %q", id, st)
+			}
+		}
+	}
+	if !completed {
+		t.Fatal("no sync completed after the kills")
+	}
+	if len(acked) != n {
+		t.Fatalf("%d changes acknowledged, want %d", len(acked), n)
+	}
+	compareWithServer(t, srv, data, ids)
+
+	// 3. A first sync of another desktop, killed at random moments of its
+	// pull: a whole first sync elsewhere times its pull (from the first
+	// page asked for to the end), and each kill lands in that span.
+	var pullMu sync.Mutex
+	var firstPull time.Time
+	front2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == wire.PathPull {
+			pullMu.Lock()
+			if firstPull.IsZero() {
+				firstPull = time.Now()
+			}
+			pullMu.Unlock()
+		}
+		srv.Server.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front2.Close)
+	pulledAt := func() time.Time {
+		pullMu.Lock()
+		defer pullMu.Unlock()
+		at := firstPull
+		firstPull = time.Time{}
+		return at
+	}
+	pullArgs := []string{"sync", "--server", front2.URL, "--login", "zhangwei", "--password-stdin"}
+	pulledAt()
+	if r := startDesktop(t, bin, t.TempDir(), "demo\n", pullArgs...); r.wait(t) != 0 {
+		t.Fatalf("a first sync failed:\n%s", r.out.String())
+	}
+	fullPull := time.Since(pulledAt())
+	fresh := t.TempDir()
+	completed = false
+	for round := 0; !completed; round++ {
+		pulledAt()
+		r := startDesktop(t, bin, fresh, "demo\n", pullArgs...)
+		var killed bool
+		var code int
+		if round < rounds {
+			deadline := time.Now().Add(30 * time.Second)
+			var at time.Time
+			for at = pulledAt(); at.IsZero() && time.Now().Before(deadline); at = pulledAt() {
+				time.Sleep(time.Millisecond)
+			}
+			killed, code = r.killOrFinish(time.Until(at.Add(time.Duration(rng.Int64N(int64(fullPull * 9 / 10))))))
+		} else {
+			code = r.wait(t)
+		}
+		completed = !killed && code == 0
+		if killed {
+			kills["sync (pull)"]++
+		}
+		db := checkDesktopDB(t, fresh)
+		projects := countRows(t, db, "SELECT count(*) FROM projects")
+		db.Close()
+		t.Logf("pull round %d: killed=%v exit=%d; %d projects here", round, killed, code, projects)
+		if round > rounds+5 {
+			t.Fatal("no first sync completed after the kills")
+		}
+	}
+	compareWithServer(t, srv, fresh, ids)
+	t.Logf("GUARANTEE desktop crash safety: lixiang killed with SIGKILL %d times mid-import, %d mid-push, %d mid-pull; integrity_check ok after each; imports all-or-nothing; %d acknowledged changes all on the server; %d projects equal on both sides, each once",
+		kills["import"], kills["sync (push)"], kills["sync (pull)"], len(acked), n)
+}
+
+// appliedOnServer reads the server's record of answered changes.
+func appliedOnServer(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	db := openRO(t, filepath.Join(dir, "server.db"))
+	rows, err := db.Query("SELECT change_id, status FROM applied_changes")
+	must(t, err)
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, st string
+		must(t, rows.Scan(&id, &st))
+		out[id] = st
+	}
+	return out
+}
+
+// compareWithServer checks that a desktop's data directory holds exactly
+// the server's projects, each once, and nothing waits to be sent.
+func compareWithServer(t *testing.T, srv *servertest.Instance, data string, ids []string) {
+	t.Helper()
+	db := checkDesktopDB(t, data)
+	defer db.Close()
+	if n := countRows(t, db, "SELECT count(*) FROM outbox WHERE state <> 'acked'"); n != 0 {
+		t.Fatalf("%d changes not acknowledged after a completed sync", n)
+	}
+	onServer := serverProjects(t, srv)
+	if len(onServer) != len(ids) {
+		t.Fatalf("the server holds %d projects, want %d", len(onServer), len(ids))
+	}
+	if n := countRows(t, db, "SELECT count(*) FROM projects"); n != len(ids) {
+		t.Fatalf("the desktop holds %d projects, want %d", n, len(ids))
+	}
+	for _, id := range ids {
+		var doc string
+		must(t, db.QueryRow("SELECT doc FROM projects WHERE id = ?", id).Scan(&doc))
+		sp, ok := onServer[id]
+		if !ok {
+			t.Fatalf("project %s is not on the server", id)
+		}
+		var local domain.Project
+		must(t, json.Unmarshal([]byte(doc), &local))
+		if a, b := canonical(t, &local), canonical(t, sp); a != b {
+			t.Fatalf("project %s differs:\ndesktop %s\nserver  %s", id, a, b)
+		}
+	}
+}
