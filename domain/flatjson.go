@@ -1,11 +1,13 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -499,4 +501,53 @@ func AppendFieldChanges(dst []byte, changes []FieldChange) []byte {
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
+}
+
+// zeroTime is how encoding/json writes the zero time.
+const zeroTime = `"0001-01-01T00:00:00Z"`
+
+// StampTimes is a new project's document as its device sent it (exactly
+// what encoding/json writes for the project) with the times the server
+// stamps on a create put in place: updated_at now, and created_at now
+// when it was the zero time. It is what encoding the stamped project
+// gives, without decoding and encoding it, so that the server and the
+// device that sent it arrive at the same text. It is nil when the document
+// does not have the times where encoding/json puts them.
+func StampTimes(doc []byte, now time.Time) []byte {
+	const ck, uk = `,"created_at":`, `,"updated_at":`
+	// The top-level times come before the registration, and a quote inside
+	// a string is escaped, so the first matches are the project's own.
+	c := bytes.Index(doc, []byte(ck))
+	u := bytes.Index(doc, []byte(uk))
+	reg := bytes.Index(doc, []byte(`,"registration":`))
+	if c < 0 || u < 0 || reg < 0 || !(c < u && u < reg) {
+		return nil
+	}
+	cEnd, uEnd := c+len(ck), u+len(uk)
+	if cEnd >= len(doc) || doc[cEnd] != '"' || uEnd >= len(doc) || doc[uEnd] != '"' {
+		return nil
+	}
+	cv := bytes.IndexByte(doc[cEnd+1:], '"')
+	uv := bytes.IndexByte(doc[uEnd+1:], '"')
+	if cv < 0 || uv < 0 {
+		return nil
+	}
+	cStop, uStop := cEnd+1+cv+1, uEnd+1+uv+1
+	if cStop > u {
+		return nil
+	}
+	stamp, err := now.MarshalJSON()
+	if err != nil {
+		return nil
+	}
+	out := make([]byte, 0, len(doc)+32)
+	if string(doc[cEnd:cStop]) == zeroTime {
+		out = append(out, doc[:cEnd]...)
+		out = append(out, stamp...)
+		out = append(out, doc[cStop:uEnd]...)
+	} else {
+		out = append(out, doc[:uEnd]...)
+	}
+	out = append(out, stamp...)
+	return append(out, doc[uStop:]...)
 }

@@ -125,8 +125,23 @@ func (l *leaves) set(sets map[string]string) (*Project, error) {
 }
 
 func (l *leaves) splice(sets map[string]string) (*Project, bool) {
-	if hasDroppedRow(l.text) {
+	text, ok := l.spliceText(sets)
+	if !ok {
 		return nil, false
+	}
+	var out Project
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		return nil, false
+	}
+	return &out, true
+}
+
+// spliceText is the project's text with the new values put in place of
+// the plain leaves they replace; ok is false unless every set replaces a
+// plain leaf by a plain value and no row would be dropped.
+func (l *leaves) spliceText(sets map[string]string) (string, bool) {
+	if hasDroppedRow(l.text) {
+		return "", false
 	}
 	type edit struct {
 		at   [2]int
@@ -137,7 +152,7 @@ func (l *leaves) splice(sets map[string]string) (*Project, bool) {
 		at, ok := l.pos[k]
 		old := l.flat[k]
 		if !ok || v == "" || old == "" || !plainLeaf(old) || !plainLeaf(v) || !plainValid(v) {
-			return nil, false
+			return "", false
 		}
 		edits = append(edits, edit{at, v})
 	}
@@ -151,11 +166,28 @@ func (l *leaves) splice(sets map[string]string) (*Project, bool) {
 		last = e.at[1]
 	}
 	b.WriteString(l.text[last:])
-	var out Project
-	if err := json.Unmarshal([]byte(b.String()), &out); err != nil {
+	return b.String(), true
+}
+
+// SpliceLeaves is a project document (as encoding/json writes it) with
+// the given leaves (path → JSON text) set by putting the new texts in
+// place of the old ones, when every set replaces a plain leaf the document
+// has (a string without escapes, a number, a boolean) by a plain value and
+// no row of a list is empty or null; ok is false otherwise. Decoding the
+// result gives what SetFields gives; whether encoding that gives the same
+// text again depends on the values (a caller that must know compares).
+func SpliceLeaves(doc []byte, sets map[string]string) ([]byte, bool) {
+	l := &leaves{text: string(doc), flat: make(map[string]string, 64), pos: make(map[string][2]int, 64)}
+	f := flatScanner{s: l.text, out: l.flat, pos: l.pos}
+	end, err := f.value("", 0)
+	if err != nil || f.space(end) != len(l.text) {
 		return nil, false
 	}
-	return &out, true
+	text, ok := l.spliceText(sets)
+	if !ok {
+		return nil, false
+	}
+	return []byte(text), true
 }
 
 // hasDroppedRow reports whether a project's text may hold a row of a list

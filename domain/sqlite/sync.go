@@ -57,7 +57,16 @@ func readCursor(ctx context.Context, q querier) (int64, error) {
 // when the server asks for a full resync). Local pending edits are kept
 // and rebased on what arrives.
 func (s *Store) ResetCursor(ctx context.Context) error {
-	return s.SetMeta(ctx, MetaCursor, "0")
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// The rows named as this device's belong to the sequence left.
+		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '0'), (?, '')
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, MetaCursor, MetaOwn)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reset sync cursor: %w", err)
+	}
+	return nil
 }
 
 // ApplyPulled applies one pull page and moves the cursor to cursor, all in
@@ -93,7 +102,11 @@ func (s *Store) ApplyPulled(ctx context.Context, page []PulledProject, cursor in
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, MetaCursor, strconv.FormatInt(max(old, cursor), 10))
-		return err
+		if err != nil {
+			return err
+		}
+		// Rows of this device's the cursor has passed need no naming.
+		return setOwn(ctx, tx, nil, max(old, cursor))
 	})
 	if err != nil {
 		return fmt.Errorf("apply pulled page of %d projects: %w", len(page), err)
@@ -422,6 +435,9 @@ type PushOutcome struct {
 	Refused string
 	Number  string // the registration number the server assigned, if any
 	Version int64  // the project's server version after the change
+	// Own is set for an edit the server applied without conflicts: what
+	// rebuilding the document it stored takes (see own.go).
+	Own *OwnWrite
 }
 
 // RecordPushed records the server's answers to one push in one
@@ -482,7 +498,20 @@ func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error 
 				return fmt.Errorf("versions of %d projects: %w", len(ids), err)
 			}
 		}
-		return nil
+		// What this device's edits stored on the server, rebuilt here, is
+		// applied as if pulled, and the next pull leaves it out.
+		docs, seqs, err := rebuildOwn(ctx, tx, outcomes)
+		if err != nil || len(docs) == 0 {
+			return err
+		}
+		if err := s.applyOwn(ctx, tx, docs, formatTime(at)); err != nil {
+			return err
+		}
+		cursor, err := readCursor(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return setOwn(ctx, tx, seqs, cursor)
 	})
 	if err != nil {
 		return fmt.Errorf("record %d push results: %w", len(outcomes), err)

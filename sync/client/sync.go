@@ -416,7 +416,8 @@ func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []ou
 			if pid == "" {
 				pid = c.ProjectID
 			}
-			outcomes = append(outcomes, sqlite.PushOutcome{ChangeID: c.ID, ProjectID: pid, Number: r.Number, Version: r.Version})
+			outcomes = append(outcomes, sqlite.PushOutcome{ChangeID: c.ID, ProjectID: pid, Number: r.Number, Version: r.Version,
+				Own: ownWrite(c, r)})
 		case wire.StatusRefused:
 			outcomes = append(outcomes, refusal(c, r.Error, rep))
 		default:
@@ -431,6 +432,20 @@ func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []ou
 		}
 	}
 	return outcomes, nil
+}
+
+// ownWrite is what the store needs to rebuild the document an edit of
+// this device stored on the server, when the answer allows it: an edit
+// applied without conflicts (not a resend's answer), with the stored
+// document's hash when it wrote anything.
+func ownWrite(c outChange, r wire.Result) *sqlite.OwnWrite {
+	if r.Status != wire.StatusApplied || c.Kind != wire.KindEdit {
+		return nil
+	}
+	if r.DocSHA256 == "" {
+		return &sqlite.OwnWrite{Unchanged: true}
+	}
+	return &sqlite.OwnWrite{Doc: c.Doc, Changes: c.Changes, SHA256: r.DocSHA256, UpdatedAt: r.UpdatedAt, Seq: r.Seq}
 }
 
 func refusal(c outChange, werr *wire.Error, rep *Report) sqlite.PushOutcome {
@@ -507,13 +522,18 @@ type pulled struct {
 	err    error
 }
 
-// fetchPage gets the page after since.
-func (e *Engine) fetchPage(ctx context.Context, tok string, since int64) pulled {
+// fetchPage gets the page after since, leaving out the rows own names as
+// this device's (device, own: "" for none).
+func (e *Engine) fetchPage(ctx context.Context, tok string, since int64, device, own string) pulled {
 	var r Report
 	var out wire.PullResponse
-	_, err := e.do(ctx, &r, e.http.R().SetAuthToken(tok).SetResult(&out).
+	req := e.http.R().SetAuthToken(tok).SetResult(&out).
 		SetQueryParam("since", strconv.FormatInt(since, 10)).
-		SetQueryParam("limit", strconv.Itoa(pullLimit)), http.MethodGet, wire.PathPull)
+		SetQueryParam("limit", strconv.Itoa(pullLimit))
+	if own != "" {
+		req.SetQueryParam("device", device).SetQueryParam("own", own)
+	}
+	_, err := e.do(ctx, &r, req, http.MethodGet, wire.PathPull)
 	if err != nil {
 		return pulled{online: r.Online, err: err}
 	}
@@ -536,7 +556,17 @@ func (e *Engine) pull(ctx context.Context, tok string, rep *Report) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	next := e.fetchPage(ctx, tok, cursor)
+	// What this device's own pushes stored and it rebuilt need not come
+	// back down.
+	own, err := e.store.OwnRanges(ctx)
+	if err != nil {
+		return 0, err
+	}
+	device, err := e.deviceID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	next := e.fetchPage(ctx, tok, cursor, device, own)
 	for {
 		cur := next
 		rep.Online = rep.Online || cur.online
@@ -550,7 +580,7 @@ func (e *Engine) pull(ctx context.Context, tok string, rep *Report) (int64, erro
 		var prefetch chan pulled
 		if more {
 			prefetch = make(chan pulled, 1)
-			go func(since int64) { prefetch <- e.fetchPage(ctx, tok, since) }(cur.out.Cursor)
+			go func(since int64) { prefetch <- e.fetchPage(ctx, tok, since, device, own) }(cur.out.Cursor)
 		}
 		page := cur.page
 		if err := e.store.ApplyPulled(ctx, page, cur.out.Cursor); err != nil {

@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -299,6 +301,8 @@ type run struct {
 	numbers map[string]bool                 // registration numbers given in this push
 	journal []sqlite.JournalEntry
 	records []sqlite.AppliedChange
+	results []wire.Result  // the answers so far, in order
+	last    map[string]int // the answer of the last change that wrote each project
 }
 
 // state is a project as the push has it now.
@@ -330,7 +334,8 @@ func newRun(tx *sqlite.Tx, org *domain.Org, actor domain.User, device string, ch
 		return nil, err
 	}
 	return &run{tx: tx, org: org, actor: actor, device: device, now: now, applied: applied, rows: rows,
-		states: make(map[string]*state, len(projects)), docs: docs, numbers: map[string]bool{}}, nil
+		states: make(map[string]*state, len(projects)), docs: docs, numbers: map[string]bool{},
+		results: make([]wire.Result, 0, len(changes)), last: make(map[string]int, len(projects))}, nil
 }
 
 // state returns the project as the push has it now.
@@ -494,12 +499,12 @@ func (r *run) createDoc(c wire.Change) (*outcome, error) {
 		return r.create(wire.Change{ID: c.ID, ProjectID: c.ProjectID, Kind: c.Kind, Changes: d.leaves})
 	}
 	d.p = nil // the project is the run's now
-	stampCreated := p.CreatedAt.IsZero()
 	out, err := r.checkNew(c, p, journal)
 	if err != nil {
 		return nil, err
 	}
-	out.doc = stampDoc(c.Doc, p, stampCreated)
+	// checkNew stamped the times as StampTimes does.
+	out.doc = domain.StampTimes(c.Doc, r.now)
 	return out, nil
 }
 
@@ -540,48 +545,6 @@ func decodeCanonical(doc []byte) (*domain.Project, bool) {
 		return nil, false
 	}
 	return &p, true
-}
-
-// stampDoc is the document of a new project as sent (exactly what
-// encoding/json writes for it) with the times the server stamped, p's
-// updated_at and, when stamped, its created_at, put in place of the sent
-// ones: what encoding p gives, without encoding it again. It is nil when
-// the document does not have the times where encoding/json puts them.
-func stampDoc(doc []byte, p *domain.Project, created bool) []byte {
-	const ck, uk = `,"created_at":`, `,"updated_at":`
-	// The top-level times come before the registration, and a quote inside
-	// a string is escaped, so the first matches are the project's own.
-	c := bytes.Index(doc, []byte(ck))
-	u := bytes.Index(doc, []byte(uk))
-	reg := bytes.Index(doc, []byte(`,"registration":`))
-	if c < 0 || u < 0 || reg < 0 || !(c < u && u < reg) {
-		return nil
-	}
-	cEnd, uEnd := c+len(ck), u+len(uk)
-	if cEnd >= len(doc) || doc[cEnd] != '"' || uEnd >= len(doc) || doc[uEnd] != '"' {
-		return nil
-	}
-	cv := bytes.IndexByte(doc[cEnd+1:], '"')
-	uv := bytes.IndexByte(doc[uEnd+1:], '"')
-	if cv < 0 || uv < 0 {
-		return nil
-	}
-	cStop, uStop := cEnd+1+cv+1, uEnd+1+uv+1
-	if cStop > u {
-		return nil
-	}
-	out := make([]byte, 0, len(doc)+32)
-	if created {
-		out = append(out, doc[:cEnd]...)
-		t, _ := p.CreatedAt.MarshalJSON()
-		out = append(out, t...)
-		out = append(out, doc[cStop:uEnd]...)
-	} else {
-		out = append(out, doc[:uEnd]...)
-	}
-	t, _ := p.UpdatedAt.MarshalJSON()
-	out = append(out, t...)
-	return append(out, doc[uStop:]...)
 }
 
 // checkNew checks a new project against the rules of a create.
@@ -738,11 +701,19 @@ func clone(p *domain.Project) (*domain.Project, error) {
 	return &c, nil
 }
 
-// applyChange answers one change: the recorded answer again for a change
-// id seen before, otherwise the change applied (or refused) and its answer
-// recorded. Only an internal failure is an error, and it fails the whole
-// push.
+// applyChange answers one change (kept in r.results): the recorded answer
+// again for a change id seen before, otherwise the change applied (or
+// refused) and its answer recorded. Only an internal failure is an error,
+// and it fails the whole push.
 func (r *run) applyChange(c wire.Change) (wire.Result, error) {
+	res, err := r.answer(c)
+	if err == nil {
+		r.results = append(r.results, res)
+	}
+	return res, err
+}
+
+func (r *run) answer(c wire.Change) (wire.Result, error) {
 	if rec, found := r.applied[c.ID]; found {
 		if rec.UserID != r.actor.ID {
 			return refused(c, nil, domain.Errorf(domain.ECONFLICT, "修改 ID %s 已被其他用户使用", "change id %s was used by another user", c.ID)), nil
@@ -820,8 +791,20 @@ func (r *run) apply(c wire.Change) (wire.Result, error) {
 		res.Version, res.Number = st.version, cur.Number
 		return res, nil
 	}
+	doc := out.doc
+	if doc == nil {
+		if doc, err = json.Marshal(out.project); err != nil {
+			return wire.Result{}, fmt.Errorf("encode project %s: %w", c.ProjectID, err)
+		}
+	}
 	r.writes++
-	st.p, st.doc, st.version, st.written = out.project, out.doc, st.version+1, r.writes
+	st.p, st.doc, st.version, st.written = out.project, doc, st.version+1, r.writes
+	r.last[c.ProjectID] = len(r.results)
+	if res.Status == wire.StatusApplied && c.Kind == wire.KindEdit {
+		// What the device needs to rebuild the document it made.
+		sum := sha256.Sum256(doc)
+		res.DocSHA256, res.UpdatedAt = hex.EncodeToString(sum[:]), r.now
+	}
 	journal := out.journal
 	if journal == nil {
 		journal = []domain.FieldChange{}
@@ -840,7 +823,7 @@ func (r *run) flush() error {
 	for _, st := range r.states {
 		if st.written > 0 {
 			ws = append(ws, sqlite.Write{Project: st.p, Doc: st.doc, Version: st.version, New: !st.stored,
-				Visible: visibleTo(st.p, r.org)})
+				Visible: visibleTo(st.p, r.org), Writer: r.device})
 		}
 	}
 	last := make(map[string]int, len(ws))
@@ -848,8 +831,13 @@ func (r *run) flush() error {
 		last[id] = st.written
 	}
 	slices.SortFunc(ws, func(a, b sqlite.Write) int { return last[a.Project.ID] - last[b.Project.ID] })
-	if err := r.tx.WriteProjects(ws); err != nil {
+	seqs, err := r.tx.WriteProjects(ws)
+	if err != nil {
 		return err
+	}
+	// The answer of the last change that wrote a project says where it is.
+	for i, w := range ws {
+		r.results[r.last[w.Project.ID]].Seq = seqs[i]
 	}
 	if err := r.tx.AppendJournals(r.journal); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"lixiang/domain"
 	"lixiang/sync/server/sqlite"
@@ -50,7 +51,6 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, ss *session)
 	now := s.now().UTC()
 	var results []wire.Result
 	err = s.db.Update(r.Context(), func(tx *sqlite.Tx) error {
-		results = make([]wire.Result, 0, len(req.Changes))
 		org, err := tx.Org()
 		if err != nil {
 			return err
@@ -64,13 +64,15 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, ss *session)
 			return err
 		}
 		for _, c := range req.Changes {
-			res, err := run.applyChange(c)
-			if err != nil {
+			if _, err := run.applyChange(c); err != nil {
 				return err
 			}
-			results = append(results, res)
 		}
-		return run.flush()
+		if err := run.flush(); err != nil {
+			return err
+		}
+		results = run.results
+		return nil
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -99,6 +101,36 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	return n, nil
 }
 
+// queryOwn reads the rows a device says it has (own=A-B,C-D: ranges of
+// sequence numbers, with device=ID): the pull leaves out those its pushes
+// wrote last.
+func queryOwn(r *http.Request) (sqlite.Own, error) {
+	q := r.URL.Query()
+	v, device := q.Get("own"), q.Get("device")
+	if v == "" {
+		return sqlite.Own{}, nil
+	}
+	bad := func() error {
+		return badRequest("参数 own 须为至多 %[1]d 段“起-止”序号，以逗号分隔，并附 device",
+			"own must be at most %[1]d ranges FIRST-LAST of sequence numbers, comma-separated, with device", wire.MaxOwnRanges)
+	}
+	parts := strings.Split(v, ",")
+	if device == "" || len(device) > 200 || len(parts) > wire.MaxOwnRanges {
+		return sqlite.Own{}, bad()
+	}
+	own := sqlite.Own{Device: device}
+	for _, part := range parts {
+		a, b, ok := strings.Cut(part, "-")
+		first, err1 := strconv.ParseInt(a, 10, 64)
+		last, err2 := strconv.ParseInt(b, 10, 64)
+		if !ok || err1 != nil || err2 != nil || first < 1 || last < first {
+			return sqlite.Own{}, bad()
+		}
+		own.Ranges = append(own.Ranges, [2]int64{first, last})
+	}
+	return own, nil
+}
+
 // handlePull answers one page of the projects changed after the cursor
 // that the user may see. The stored documents are written as they are, not
 // decoded and encoded again.
@@ -118,7 +150,12 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, ss *session)
 		return
 	}
 	limit = min(limit, wire.MaxPullLimit)
-	page, err := s.db.Pull(r.Context(), ss.user.ID, ss.user.Has(domain.RoleAdmin), since, int(limit))
+	own, err := queryOwn(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.db.PullOwn(r.Context(), ss.user.ID, ss.user.Has(domain.RoleAdmin), since, int(limit), own)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

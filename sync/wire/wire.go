@@ -14,7 +14,9 @@
 //     everyone to see. Workflow actions are re-checked on the server with the
 //     same domain rules as the desktop; a refusal comes back with its reason.
 //   - Pull: by a server-assigned sequence cursor, paged; whole project
-//     documents (deleted ones as tombstones with Deleted set).
+//     documents (deleted ones as tombstones with Deleted set). A device
+//     that rebuilt what its own push stored (Result.DocSHA256) names those
+//     rows (own), and the pull leaves out the ones its pushes wrote last.
 //   - Attachments travel apart, by SHA-256, as binary, resumable by offset.
 package wire
 
@@ -32,7 +34,7 @@ const (
 	PathMe           = "/api/v1/me"                   // GET → LoginResponse without token
 	PathOrg          = "/api/v1/org"                  // GET → OrgResponse
 	PathPush         = "/api/v1/sync/push"            // POST PushRequest → PushResponse
-	PathPull         = "/api/v1/sync/pull"            // GET ?since=SEQ&limit=N → PullResponse
+	PathPull         = "/api/v1/sync/pull"            // GET ?since=SEQ&limit=N[&device=ID&own=A-B,C-D] → PullResponse
 	PathMissing      = "/api/v1/attachments/missing"  // POST MissingRequest → MissingResponse
 	PathAttachment   = "/api/v1/attachments/{sha256}" // HEAD (offset) / PUT (upload) / GET (download)
 	PathHealth       = "/api/v1/health"               // GET → {"status":"ok"} without auth
@@ -44,6 +46,7 @@ const (
 	MaxPushChanges = 500             // changes in one push
 	MaxPushBytes   = 4 << 20         // bytes of one push body
 	MaxPullLimit   = 1000            // projects in one pull page
+	MaxOwnRanges   = 64              // ranges of sequence numbers in a pull's own
 	MaxAttachment  = 64 << 20        // bytes of one attachment
 	MaxSmallBody   = 64 << 10        // bytes of login and other small bodies
 	OffsetHeader   = "Upload-Offset" // bytes of an attachment the server holds
@@ -154,6 +157,18 @@ type Result struct {
 	Number    string            `json:"number,omitempty"`  // the registration number, once assigned
 	Conflicts []domain.Conflict `json:"conflicts,omitempty"`
 	Error     *Error            `json:"error,omitempty"`
+	// Added after the first release, so that a device need not pull back
+	// what its own push stored. For an edit applied without conflicts that
+	// wrote the project: the SHA-256 (hex) of the document as stored after
+	// it, and the time the server stamped on it (updated_at; on a create
+	// without one, created_at too). On the last change of the push that
+	// wrote a project: the project's sequence number after the push. A
+	// device that rebuilds every document it wrote in a push and finds
+	// these hashes names those sequence numbers when it pulls (own), and
+	// the pull leaves out the ones its pushes wrote last.
+	DocSHA256 string    `json:"doc_sha256,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Seq       int64     `json:"seq,omitempty"`
 }
 
 // PushResponse answers every change of the batch, in order.

@@ -123,22 +123,28 @@ type Write struct {
 	Version int64
 	New     bool
 	Visible []string
+	Writer  string // the device whose push wrote it ("" for none)
 }
 
 // WriteProjects stores the projects, each under the next sequence number
-// in the order given, with who may see them and the attachments they refer
-// to (both replacing what was recorded before), as PutProject does for one.
-func (tx *Tx) WriteProjects(ws []Write) error {
+// in the order given (returned), with who may see them and the attachments
+// they refer to (both replacing what was recorded before), as PutProject
+// does for one.
+func (tx *Tx) WriteProjects(ws []Write) ([]int64, error) {
 	if len(ws) == 0 {
-		return nil
+		return nil, nil
 	}
 	var last int64
 	err := tx.queryRow("UPDATE counters SET value = value + ? WHERE name = 'seq' RETURNING value", len(ws)).Scan(&last)
 	if err != nil {
-		return fmt.Errorf("next seq: %w", err)
+		return nil, fmt.Errorf("next seq: %w", err)
+	}
+	seqs := make([]int64, len(ws))
+	for i := range seqs {
+		seqs[i] = last - int64(len(ws)) + 1 + int64(i)
 	}
 	seq := last - int64(len(ws))
-	args := make([]any, 0, 11*min(len(ws), maxRows))
+	args := make([]any, 0, 12*min(len(ws), maxRows))
 	for i := 0; i < len(ws); i += maxRows {
 		chunk := ws[i:min(i+maxRows, len(ws))]
 		args = args[:0]
@@ -146,21 +152,22 @@ func (tx *Tx) WriteProjects(ws []Write) error {
 			w := &chunk[j]
 			if w.Doc == nil {
 				if w.Doc, err = json.Marshal(w.Project); err != nil {
-					return fmt.Errorf("encode project %s: %w", w.Project.ID, err)
+					return nil, fmt.Errorf("encode project %s: %w", w.Project.ID, err)
 				}
 			}
 			seq++
 			p := w.Project
 			args = append(args, p.ID, string(w.Doc), w.Version, seq, p.Number, string(p.Kind()), string(p.Status),
-				p.Registration.Customer.Region, p.OwnerID, p.Deleted, formatTime(p.UpdatedAt))
+				p.Registration.Customer.Region, p.OwnerID, p.Deleted, formatTime(p.UpdatedAt), w.Writer)
 		}
 		_, err := tx.exec(`INSERT INTO projects (id, doc, version, seq, number, kind, status, region,
-				owner_id, deleted, updated_at) VALUES `+marks(len(chunk), 11)+`
+				owner_id, deleted, updated_at, writer) VALUES `+marks(len(chunk), 12)+`
 			ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, seq = excluded.seq,
 				number = excluded.number, kind = excluded.kind, status = excluded.status, region = excluded.region,
-				owner_id = excluded.owner_id, deleted = excluded.deleted, updated_at = excluded.updated_at`, args...)
+				owner_id = excluded.owner_id, deleted = excluded.deleted, updated_at = excluded.updated_at,
+				writer = excluded.writer`, args...)
 		if err != nil {
-			return fmt.Errorf("write %d projects: %w", len(chunk), err)
+			return nil, fmt.Errorf("write %d projects: %w", len(chunk), err)
 		}
 	}
 	// Visibility: a new project's list is inserted; a stored one's is
@@ -173,7 +180,7 @@ func (tx *Tx) WriteProjects(ws []Write) error {
 	}
 	have, err := tx.visibility(old)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var replace []string
 	var pairs []any
@@ -192,14 +199,14 @@ func (tx *Tx) WriteProjects(ws []Write) error {
 		}
 	}
 	if err := tx.deleteWhereIn("DELETE FROM project_visibility WHERE project_id IN (%s)", replace); err != nil {
-		return fmt.Errorf("visibility: %w", err)
+		return nil, fmt.Errorf("visibility: %w", err)
 	}
 	if err := tx.insertPairs("INSERT INTO project_visibility (project_id, user_id) VALUES %s", pairs); err != nil {
-		return fmt.Errorf("visibility: %w", err)
+		return nil, fmt.Errorf("visibility: %w", err)
 	}
 	// Attachments: what a stored project referred to is replaced.
 	if err := tx.deleteWhereIn("DELETE FROM project_attachments WHERE project_id IN (%s)", old); err != nil {
-		return fmt.Errorf("attachments: %w", err)
+		return nil, fmt.Errorf("attachments: %w", err)
 	}
 	pairs = pairs[:0]
 	for _, w := range ws {
@@ -210,9 +217,9 @@ func (tx *Tx) WriteProjects(ws []Write) error {
 		}
 	}
 	if err := tx.insertPairs("INSERT INTO project_attachments (sha256, project_id) VALUES %s ON CONFLICT DO NOTHING", pairs); err != nil {
-		return fmt.Errorf("attachments: %w", err)
+		return nil, fmt.Errorf("attachments: %w", err)
 	}
-	return nil
+	return seqs, nil
 }
 
 // visibility returns the recorded lists of the projects, sorted.

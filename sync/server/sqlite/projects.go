@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"lixiang/domain"
@@ -64,7 +65,7 @@ func (tx *Tx) PutProject(p *domain.Project, version int64, visible []string) (in
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, seq = excluded.seq,
 			number = excluded.number, kind = excluded.kind, status = excluded.status, region = excluded.region,
-			owner_id = excluded.owner_id, deleted = excluded.deleted, updated_at = excluded.updated_at`,
+			owner_id = excluded.owner_id, deleted = excluded.deleted, updated_at = excluded.updated_at, writer = ''`,
 		p.ID, string(doc), version, seq, p.Number, string(p.Kind()), string(p.Status), p.Registration.Customer.Region,
 		p.OwnerID, p.Deleted, formatTime(p.UpdatedAt))
 	if err != nil {
@@ -315,11 +316,43 @@ type Page struct {
 	More   bool
 }
 
+// Own names rows a device has already: those among the sequence numbers
+// in Ranges (each [first, last]) that its own pushes wrote last (writer).
+type Own struct {
+	Device string
+	Ranges [][2]int64
+}
+
+// where is the condition that leaves out the rows of o, with its
+// arguments ("" when o leaves out nothing).
+func (o Own) where() (string, []any) {
+	if o.Device == "" || len(o.Ranges) == 0 {
+		return "", nil
+	}
+	var b strings.Builder
+	args := []any{o.Device}
+	b.WriteString(" AND NOT (p.writer = ? AND (")
+	for i, r := range o.Ranges {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("p.seq BETWEEN ? AND ?")
+		args = append(args, r[0], r[1])
+	}
+	b.WriteString("))")
+	return b.String(), args
+}
+
 // Pull returns the projects with seq > since that userID may see (every
 // project when all is set), at most limit of them, in sequence order. When
 // the page is not full the cursor moves to the end of the sequence as this
 // read saw it, so projects the user may not see are never scanned again.
 func (db *DB) Pull(ctx context.Context, userID string, all bool, since int64, limit int) (Page, error) {
+	return db.PullOwn(ctx, userID, all, since, limit, Own{})
+}
+
+// PullOwn is Pull leaving out the rows own names.
+func (db *DB) PullOwn(ctx context.Context, userID string, all bool, since int64, limit int, own Own) (Page, error) {
 	var page Page
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
@@ -331,13 +364,14 @@ func (db *DB) Pull(ctx context.Context, userID string, all bool, since int64, li
 		return Page{}, fmt.Errorf("pull: %w", err)
 	}
 	var rows *sql.Rows
+	leaveOut, ownArgs := own.where()
 	if all {
-		rows, err = tx.QueryContext(ctx, "SELECT seq, version, doc FROM projects WHERE seq > ? ORDER BY seq LIMIT ?",
-			since, limit+1)
+		rows, err = tx.QueryContext(ctx, "SELECT p.seq, p.version, p.doc FROM projects p WHERE p.seq > ?"+leaveOut+
+			" ORDER BY p.seq LIMIT ?", append(append([]any{since}, ownArgs...), limit+1)...)
 	} else {
 		rows, err = tx.QueryContext(ctx, `SELECT p.seq, p.version, p.doc FROM projects p
-			WHERE p.seq > ? AND EXISTS (SELECT 1 FROM project_visibility v WHERE v.project_id = p.id AND v.user_id = ?)
-			ORDER BY p.seq LIMIT ?`, since, userID, limit+1)
+			WHERE p.seq > ? AND EXISTS (SELECT 1 FROM project_visibility v WHERE v.project_id = p.id AND v.user_id = ?)`+
+			leaveOut+` ORDER BY p.seq LIMIT ?`, append(append([]any{since, userID}, ownArgs...), limit+1)...)
 	}
 	if err != nil {
 		return Page{}, fmt.Errorf("pull: %w", err)

@@ -1,0 +1,323 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"lixiang/domain"
+)
+
+// A device need not pull back what its own push stored. For an edit it
+// made that the server applied without conflicts, the server's answer
+// carries the SHA-256 of the document it stored, the time it stamped and,
+// on the project's last write of the push, the project's sequence number.
+// RecordPushed rebuilds that document here — the create's document with
+// the server's times put in, or the server's copy this device holds with
+// the change's fields set — and when every write of the push to the
+// project rebuilds to the very hash, it applies the document as if it had
+// been pulled (same transaction as the acks) and remembers the sequence
+// number. The next pull names those numbers (MetaOwn) and the server
+// leaves out the rows among them that this device's pushes wrote last; a
+// row anyone changed since has another number and comes down as usual. A
+// document that does not rebuild exactly (another program's server, a
+// stale copy here) is simply pulled.
+
+// MetaOwn is the meta key of the sequence numbers of rows this device's
+// pushes wrote and that it rebuilt: ranges "first-last" separated by
+// commas, sent with the next pull, dropped once the cursor passes them.
+const MetaOwn = "sync.own"
+
+// maxOwnRanges bounds the ranges kept (the server takes at most 64); rows
+// in ranges left out are pulled.
+const maxOwnRanges = 64
+
+// OwnWrite is what the server's answer to an edit applied without
+// conflicts says of the document it stored, and what the device sent.
+type OwnWrite struct {
+	// Unchanged is set when the change wrote nothing (every field already
+	// so).
+	Unchanged bool
+	Doc       json.RawMessage // the create's document as sent, or nil
+	Changes   json.RawMessage // the field changes as sent, when no Doc
+	SHA256    string          // of the stored document, hex
+	UpdatedAt time.Time       // the time the server stamped
+	Seq       int64           // the row's sequence number, on the project's last write of the push
+}
+
+// ownDoc is a document rebuilt as the server stored it.
+type ownDoc struct {
+	id      string
+	doc     []byte
+	version int64
+	at      time.Time // the server's stamp (updated_at)
+}
+
+// rebuildOwn rebuilds, inside RecordPushed's transaction, the documents
+// this device's answered edits stored on the server, with their sequence
+// numbers.
+func rebuildOwn(ctx context.Context, tx *sql.Tx, outcomes []PushOutcome) ([]ownDoc, []int64, error) {
+	// The outcomes of each project, in order.
+	var order []string
+	byProject := map[string][]PushOutcome{}
+	for _, o := range outcomes {
+		if o.ProjectID == "" {
+			continue
+		}
+		if _, ok := byProject[o.ProjectID]; !ok {
+			order = append(order, o.ProjectID)
+		}
+		byProject[o.ProjectID] = append(byProject[o.ProjectID], o)
+	}
+	var docs []ownDoc
+	var seqs []int64
+	base, err := tx.PrepareContext(ctx, "SELECT CASE WHEN server_doc = '' THEN doc ELSE server_doc END FROM projects WHERE id = ?")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer base.Close()
+	for _, id := range order {
+		d, seq, ok, err := rebuildProject(ctx, base, id, byProject[id])
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			docs = append(docs, d)
+			seqs = append(seqs, seq)
+		}
+	}
+	return docs, seqs, nil
+}
+
+// rebuildProject rebuilds one project's document from its outcomes; ok is
+// false when any of them cannot be rebuilt or checked.
+func rebuildProject(ctx context.Context, base *sql.Stmt, id string, outs []PushOutcome) (d ownDoc, seq int64, ok bool, err error) {
+	var text []byte // the server's document so far; nil until needed
+	for _, o := range outs {
+		w := o.Own
+		if o.Refused != "" || w == nil {
+			return ownDoc{}, 0, false, nil
+		}
+		if w.Unchanged {
+			continue
+		}
+		if w.Doc != nil {
+			if text = domain.StampTimes(w.Doc, w.UpdatedAt); text != nil && !hashIs(text, w.SHA256) {
+				text = nil
+			}
+		} else {
+			if text == nil {
+				var s sql.NullString
+				if err := base.QueryRowContext(ctx, id).Scan(&s); err != nil && err != sql.ErrNoRows {
+					return ownDoc{}, 0, false, err
+				}
+				if !s.Valid {
+					return ownDoc{}, 0, false, nil // no server copy here
+				}
+				text = []byte(s.String)
+			}
+			text = applyOwnChanges(text, w)
+		}
+		if text == nil {
+			return ownDoc{}, 0, false, nil
+		}
+		d = ownDoc{id: id, doc: text, version: o.Version, at: w.UpdatedAt}
+		seq = w.Seq
+	}
+	if d.doc == nil || seq <= 0 {
+		return ownDoc{}, 0, false, nil
+	}
+	return d, seq, true, nil
+}
+
+// applyOwnChanges is the server's merge of an edit applied without
+// conflicts onto the document it had: every field takes its new value,
+// settled conflicts leave no empty row, the time is the server's. It is
+// nil unless the result has the answer's hash. The new values are put
+// into the text in place when they can be; otherwise, or when that text
+// is not what encoding gives, the document is decoded, set and encoded.
+func applyOwnChanges(text []byte, w *OwnWrite) []byte {
+	var changes []domain.FieldChange
+	if err := json.Unmarshal(w.Changes, &changes); err != nil {
+		return nil
+	}
+	stamp, err := w.UpdatedAt.MarshalJSON()
+	if err != nil {
+		return nil
+	}
+	sets := make(map[string]string, len(changes)+1)
+	conflicts := false
+	for _, c := range changes {
+		sets[c.Path] = c.New
+		conflicts = conflicts || strings.HasPrefix(c.Path, "conflicts")
+	}
+	if !conflicts {
+		spliced := maps.Clone(sets)
+		spliced["updated_at"] = string(stamp)
+		if out, ok := domain.SpliceLeaves(text, spliced); ok && hashIs(out, w.SHA256) {
+			return out
+		}
+	}
+	var p domain.Project
+	if err := json.Unmarshal(text, &p); err != nil {
+		return nil
+	}
+	out, err := domain.SetFields(&p, sets)
+	if err != nil {
+		return nil
+	}
+	kept := out.Conflicts[:0]
+	for _, c := range out.Conflicts {
+		if c.Path != "" {
+			kept = append(kept, c)
+		}
+	}
+	out.Conflicts = kept
+	if len(out.Conflicts) == 0 {
+		out.Conflicts = nil
+	}
+	out.UpdatedAt = w.UpdatedAt
+	b, err := json.Marshal(out)
+	if err != nil || !hashIs(b, w.SHA256) {
+		return nil
+	}
+	return b
+}
+
+func hashIs(b []byte, want string) bool {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]) == want
+}
+
+// applyOwn applies rebuilt documents as ApplyPulled applies pulled ones.
+// When the project here is the document as sent — nothing saved since, so
+// nothing to replay, and only the server's time differs — only the
+// document, its time and the server's copy are written.
+func (s *Store) applyOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, at string) error {
+	quick, err := tx.PrepareContext(ctx, `UPDATE projects SET doc = ?, server_doc = '', updated_at = ?,
+		server_version = max(server_version, ?) WHERE id = ? AND doc = ?
+		AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.project_id = projects.id
+			AND (o.state = 'pending' OR (o.state = 'needs_attention' AND o.kind = 'edit')))`)
+	if err != nil {
+		return err
+	}
+	defer quick.Close()
+	local, err := tx.PrepareContext(ctx, "SELECT doc FROM projects WHERE id = ?")
+	if err != nil {
+		return err
+	}
+	defer local.Close()
+	var rest []PulledProject
+	for _, d := range docs {
+		var doc string
+		if err := local.QueryRowContext(ctx, d.id).Scan(&doc); err != nil && err != sql.ErrNoRows {
+			return err
+		}
+		a, okA := withoutUpdatedAt(doc)
+		b, okB := withoutUpdatedAt(string(d.doc))
+		if okA && okB && a == b {
+			res, err := quick.ExecContext(ctx, string(d.doc), formatTime(d.at), d.version, d.id, doc)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				continue
+			}
+		}
+		rest = append(rest, PulledProject{Version: d.version, Doc: d.doc})
+	}
+	return s.applyPage(ctx, tx, rest, at)
+}
+
+// OwnRanges returns what the next pull names as rows this device has
+// ("" for none): MetaOwn.
+func (s *Store) OwnRanges(ctx context.Context) (string, error) {
+	v, err := s.Meta(ctx, MetaOwn)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return "", nil
+	}
+	return v, err
+}
+
+type seqRange [2]int64
+
+func parseRanges(v string) []seqRange {
+	var out []seqRange
+	for _, part := range strings.Split(v, ",") {
+		a, b, ok := strings.Cut(part, "-")
+		first, err1 := strconv.ParseInt(a, 10, 64)
+		last, err2 := strconv.ParseInt(b, 10, 64)
+		if ok && err1 == nil && err2 == nil && first >= 1 && last >= first {
+			out = append(out, seqRange{first, last})
+		}
+	}
+	return out
+}
+
+func formatRanges(rs []seqRange) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(r[0], 10))
+		b.WriteByte('-')
+		b.WriteString(strconv.FormatInt(r[1], 10))
+	}
+	return b.String()
+}
+
+// setOwn rewrites MetaOwn inside tx: the ranges held with seqs added and
+// those at or below the cursor dropped, coalesced, at most maxOwnRanges
+// (the newest kept).
+func setOwn(ctx context.Context, tx *sql.Tx, seqs []int64, cursor int64) error {
+	var v string
+	err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", MetaOwn).Scan(&v)
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("own rows: %w", err)
+	}
+	if v == "" && len(seqs) == 0 {
+		return nil
+	}
+	rs := parseRanges(v)
+	for _, s := range seqs {
+		rs = append(rs, seqRange{s, s})
+	}
+	slices.SortFunc(rs, func(a, b seqRange) int {
+		switch {
+		case a[0] < b[0]:
+			return -1
+		case a[0] > b[0]:
+			return 1
+		}
+		return 0
+	})
+	var out []seqRange
+	for _, r := range rs {
+		if r[1] <= cursor {
+			continue
+		}
+		if n := len(out); n > 0 && r[0] <= out[n-1][1]+1 {
+			out[n-1][1] = max(out[n-1][1], r[1])
+			continue
+		}
+		out = append(out, r)
+	}
+	if len(out) > maxOwnRanges {
+		out = out[len(out)-maxOwnRanges:]
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, MetaOwn, formatRanges(out))
+	if err != nil {
+		return fmt.Errorf("own rows: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package e2e_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"lixiang/domain"
+	"lixiang/sync/client"
+	"lixiang/sync/server/servertest"
+	"lixiang/sync/wire"
+)
+
+// A device rebuilds what its own push stored and does not pull it back;
+// what anyone else changed still comes down, always.
+
+// TestOwnWritesAreNotPulledBack: creates and edits a device pushed come
+// back from no pull, yet the device holds exactly the server's documents
+// (the server's times included), and the next device pulls them as usual.
+func TestOwnWritesAreNotPulledBack(t *testing.T) {
+	srv := servertest.Start(t)
+	zw := newFaultyPeer(t, srv, "zhangwei", nil)
+	a, b := zw.draft(zw.user, "自建甲"), zw.draft(zw.user, "自建乙")
+	zw.save(a)
+	zw.save(b)
+	rep := zw.sync()
+	if rep.Pushed != 2 || rep.Pulled != 0 {
+		t.Fatalf("first sync: pushed %d, pulled %d; want 2 and none back", rep.Pushed, rep.Pulled)
+	}
+	sameEverywhere(t, srv, a.ID, zw)
+	sameEverywhere(t, srv, b.ID, zw)
+	zw.edit(a.ID, func(p *domain.Project) { p.Registration.Other.Notes = "改了备注" })
+	zw.edit(a.ID, func(p *domain.Project) { p.Registration.Requirement = "又改了需求" })
+	zw.edit(b.ID, func(p *domain.Project) { p.Registration.Scenarios = []string{"人事", "采购"} })
+	rep = zw.sync()
+	if rep.Pushed != 3 || rep.Pulled != 0 {
+		t.Fatalf("edits: pushed %d, pulled %d; want 3 and none back", rep.Pushed, rep.Pulled)
+	}
+	got := sameEverywhere(t, srv, a.ID, zw)
+	if got.Registration.Requirement != "又改了需求" || got.Registration.Other.Notes != "改了备注" {
+		t.Fatalf("server has %q / %q", got.Registration.Requirement, got.Registration.Other.Notes)
+	}
+	sameEverywhere(t, srv, b.ID, zw)
+	if rep := zw.sync(); rep.Pulled != 0 || rep.Requests != 1 {
+		t.Fatalf("the sync after: %+v", rep)
+	}
+	if own, _ := zw.store.OwnRanges(t.Context()); own != "" {
+		t.Errorf("own rows left after the pull: %q", own)
+	}
+	wf := newPeer(t, srv, "wangfang")
+	if rep := wf.sync(); rep.Pulled != 2 {
+		t.Fatalf("another device pulled %d", rep.Pulled)
+	}
+	sameEverywhere(t, srv, a.ID, zw, wf)
+	// A save made while the push was out stays on top of the rebuilt one.
+	zw.edit(b.ID, func(p *domain.Project) { p.Registration.Other.Notes = "推送时的备注" })
+	var saved bool
+	zw.f().set(func(f *faults) {
+		f.before = func(r *http.Request) {
+			if !saved && is(r, http.MethodPost, wire.PathPush) {
+				saved = true
+				zw.edit(b.ID, func(p *domain.Project) { p.Registration.Requirement = "推送时保存的需求" })
+			}
+		}
+	})
+	zw.sync()
+	zw.f().set(func(f *faults) { f.before = nil })
+	if got := zw.project(b.ID); got.Registration.Requirement != "推送时保存的需求" || got.Registration.Other.Notes != "推送时的备注" {
+		t.Fatalf("the save made during the push: %q / %q", got.Registration.Requirement, got.Registration.Other.Notes)
+	}
+	zw.sync()
+	sameEverywhere(t, srv, b.ID, zw)
+}
+
+// f returns the faults of a peer opened by newFaultyPeer.
+func (p *peer) f() *faults { return faultsOf[p] }
+
+var faultsOf = map[*peer]*faults{}
+
+// newFaultyPeer is newPeer with a transport that can lose, tamper with or
+// run hooks around requests.
+func newFaultyPeer(t *testing.T, srv *servertest.Instance, login string, tamper func(*http.Request, []byte) []byte) *peer {
+	t.Helper()
+	f := &faults{}
+	wrap := func(rt http.RoundTripper) http.RoundTripper {
+		inner := f.wrap(rt)
+		if tamper == nil {
+			return inner
+		}
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := inner.RoundTrip(r)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				return resp, err
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			body = tamper(r, body)
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+			resp.Header.Del("Content-Length")
+			return resp, nil
+		})
+	}
+	p := newPeer(t, srv, login, client.WithTransport(wrap))
+	faultsOf[p] = f
+	t.Cleanup(func() { delete(faultsOf, p) })
+	return p
+}
+
+// TestOwnRowsNeverHideAnotherDevicesChange: whatever another device
+// changes between this device's push and its pull — the very project it
+// pushed, or another — comes down.
+func TestOwnRowsNeverHideAnotherDevicesChange(t *testing.T) {
+	srv := servertest.Start(t)
+	zw := newFaultyPeer(t, srv, "zhangwei", nil)
+	wf := newPeer(t, srv, "zhangwei") // 张伟's other computer
+	wf.name = "zhangwei#2"
+	p, q := zw.draft(zw.user, "共享甲"), zw.draft(zw.user, "共享乙")
+	zw.save(p)
+	zw.save(q)
+	zw.sync()
+	wf.sync()
+	// 张伟 edits p; after his push is answered and before his pull, his
+	// other computer changes another field of p and a field of q.
+	zw.edit(p.ID, func(x *domain.Project) { x.Registration.Other.Notes = "张伟的备注" })
+	fired := false
+	zw.f().set(func(f *faults) {
+		f.before = func(r *http.Request) {
+			if !fired && is(r, http.MethodGet, wire.PathPull) {
+				fired = true
+				wf.edit(p.ID, func(x *domain.Project) { x.Registration.Requirement = "另一台电脑插进来的需求" })
+				wf.edit(q.ID, func(x *domain.Project) {
+					x.Registration.Other.SpecialRequirements = "另一台电脑改的特殊要求"
+				})
+				wf.sync()
+			}
+		}
+	})
+	rep := zw.sync()
+	zw.f().set(func(f *faults) { f.before = nil })
+	if !fired || rep.Pulled != 2 {
+		t.Fatalf("the pull after the other computer's changes brought %d projects (hook ran %v), want both", rep.Pulled, fired)
+	}
+	got := sameEverywhere(t, srv, p.ID, zw, wf)
+	if got.Registration.Requirement != "另一台电脑插进来的需求" || got.Registration.Other.Notes != "张伟的备注" {
+		t.Fatalf("converged on %q / %q", got.Registration.Requirement, got.Registration.Other.Notes)
+	}
+	sameEverywhere(t, srv, q.ID, zw, wf)
+
+	// The server leaves out only the rows the named device wrote: naming
+	// every sequence number hides nothing someone else wrote.
+	tok, err := zw.store.Meta(t.Context(), client.MetaToken)
+	must(t, err)
+	device, err := zw.store.Meta(t.Context(), client.MetaDevice)
+	must(t, err)
+	var page wire.PullResponse
+	if status := call(t, http.MethodGet, srv.URL+wire.PathPull+"?since=0&device="+device+"&own=1-1000", tok, nil, &page); status != http.StatusOK {
+		t.Fatalf("pull = %d", status)
+	}
+	if len(page.Projects) != 2 {
+		t.Fatalf("naming every row as its own, the device still pulls %d projects, want the 2 the other computer wrote last", len(page.Projects))
+	}
+	if status := call(t, http.MethodGet, srv.URL+wire.PathPull+"?since=0&own=1-x", tok, nil, nil); status != http.StatusBadRequest {
+		t.Fatalf("a malformed own = %d, want 400", status)
+	}
+}
+
+// TestALostPushAnswerIsPulledBack: when the push's answer is lost, the
+// resend is answered from the record and the device pulls what it cannot
+// rebuild; nothing diverges.
+func TestALostPushAnswerIsPulledBack(t *testing.T) {
+	srv := servertest.Start(t)
+	zw := newFaultyPeer(t, srv, "zhangwei", nil)
+	p := zw.draft(zw.user, "丢了回答")
+	zw.save(p)
+	zw.f().set(func(f *faults) { f.dropAnswer = func(r *http.Request) bool { return is(r, "POST", wire.PathPush) } })
+	zw.eng.SyncOnce(t.Context())
+	zw.f().set(func(f *faults) { f.dropAnswer = nil })
+	rep := zw.sync()
+	if rep.Duplicates != 1 || rep.Pulled != 1 {
+		t.Fatalf("after a lost answer: %d duplicates, %d pulled; want the resend answered and the project pulled", rep.Duplicates, rep.Pulled)
+	}
+	sameEverywhere(t, srv, p.ID, zw)
+}
+
+// TestADocumentThatDoesNotRebuildIsPulled: when what the device rebuilds
+// is not what the server stored (the hash differs), the project is pulled.
+func TestADocumentThatDoesNotRebuildIsPulled(t *testing.T) {
+	srv := servertest.Start(t)
+	hash := regexp.MustCompile(`"doc_sha256":"[0-9a-f]{64}"`)
+	zw := newFaultyPeer(t, srv, "zhangwei", func(r *http.Request, body []byte) []byte {
+		if !is(r, http.MethodPost, wire.PathPush) {
+			return body
+		}
+		return hash.ReplaceAll(body, []byte(`"doc_sha256":"`+string(bytes.Repeat([]byte("0"), 64))+`"`))
+	})
+	p := zw.draft(zw.user, "算不出来")
+	zw.save(p)
+	if rep := zw.sync(); rep.Pushed != 1 || rep.Pulled != 1 {
+		t.Fatalf("create: pushed %d, pulled %d; want it pulled back", rep.Pushed, rep.Pulled)
+	}
+	sameEverywhere(t, srv, p.ID, zw)
+	zw.edit(p.ID, func(x *domain.Project) { x.Registration.Other.Notes = "再改一次" })
+	if rep := zw.sync(); rep.Pulled != 1 {
+		t.Fatalf("edit: pulled %d, want it pulled back", rep.Pulled)
+	}
+	sameEverywhere(t, srv, p.ID, zw)
+	if own, _ := zw.store.OwnRanges(t.Context()); own != "" {
+		t.Errorf("own rows named for documents that did not rebuild: %q", own)
+	}
+}
