@@ -298,6 +298,57 @@ func plainValid(text string) bool {
 	return json.Valid([]byte(text))
 }
 
+// TopLevelKeys returns the keys of a JSON object's own members, in order,
+// without decoding their values.
+func TopLevelKeys(doc []byte) ([]string, error) {
+	f := flatScanner{s: string(doc)}
+	i := f.space(0)
+	if i >= len(f.s) || f.s[i] != '{' {
+		return nil, errBadJSON
+	}
+	var keys []string
+	i = f.space(i + 1)
+	if i < len(f.s) && f.s[i] == '}' {
+		return keys, nil
+	}
+	for {
+		i = f.space(i)
+		if i >= len(f.s) || f.s[i] != '"' {
+			return nil, errBadJSON
+		}
+		end, err := f.skipString(i)
+		if err != nil {
+			return nil, err
+		}
+		key := f.s[i+1 : end-1]
+		if strings.IndexByte(key, '\\') >= 0 {
+			if err := json.Unmarshal([]byte(f.s[i:end]), &key); err != nil {
+				return nil, err
+			}
+		}
+		keys = append(keys, key)
+		i = f.space(end)
+		if i >= len(f.s) || f.s[i] != ':' {
+			return nil, errBadJSON
+		}
+		if i, err = f.skip(f.space(i + 1)); err != nil {
+			return nil, err
+		}
+		i = f.space(i)
+		if i >= len(f.s) {
+			return nil, errBadJSON
+		}
+		switch f.s[i] {
+		case ',':
+			i++
+		case '}':
+			return keys, nil
+		default:
+			return nil, errBadJSON
+		}
+	}
+}
+
 // unflattenRaw rebuilds the JSON text of a project from its leaves, as
 // unflatten and json.Marshal do, without decoding the leaves that are
 // plain values (strings, numbers, booleans): they go into the text as

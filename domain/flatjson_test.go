@@ -284,3 +284,15 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+func TestTopLevelKeys(t *testing.T) {
+	got, err := TopLevelKeys([]byte(` {"id":"x","registration":{"a":[1,{"b":"}"}]},"k\u00e9y":null , "z":[]} `))
+	if err != nil || !slices.Equal(got, []string{"id", "registration", "kéy", "z"}) {
+		t.Fatalf("TopLevelKeys = %q, %v", got, err)
+	}
+	for _, bad := range []string{`[]`, `{"a"}`, `{"a":1`, `{"a":1,}`, ``} {
+		if _, err := TopLevelKeys([]byte(bad)); err == nil {
+			t.Errorf("TopLevelKeys(%q) accepted", bad)
+		}
+	}
+}

@@ -257,6 +257,7 @@ type outcome struct {
 	project   *domain.Project // to write; nil when nothing changed
 	doc       []byte          // project's JSON text, when known (else encoded when written)
 	journal   []domain.FieldChange
+	journaled []byte // instead of journal: its JSON, when made beforehand
 	conflicts []domain.Conflict
 }
 
@@ -414,12 +415,31 @@ func (r *run) create(c wire.Change) (*outcome, error) {
 
 // sentDoc is the document of a create decoded before the push's
 // transaction begins (decoding is most of a create's work, and needs no
-// database): its leaves, and the project when the document is exactly what
-// encoding/json writes for it.
+// database): the project, when the document is exactly what encoding/json
+// writes for it, with the JSON of its journal line.
 type sentDoc struct {
-	leaves []domain.FieldChange
-	err    error // the document is not an object of JSON leaves
-	p      *domain.Project
+	p       *domain.Project
+	journal []byte
+}
+
+func decodeDoc(doc []byte) *sentDoc {
+	p, ok := decodeCanonical(doc)
+	if !ok {
+		return &sentDoc{}
+	}
+	// The journal of a create is its leaves but updated_at, as field
+	// changes from null, sorted by path.
+	leaves, err := docLeaves(doc)
+	if err != nil {
+		return &sentDoc{}
+	}
+	kept := leaves[:0]
+	for _, fc := range leaves {
+		if sectionOf(fc.Path) != secIgnored {
+			kept = append(kept, fc)
+		}
+	}
+	return &sentDoc{p: p, journal: domain.AppendFieldChanges(make([]byte, 0, 2*len(doc)), kept)}
 }
 
 // decodeDocs decodes the documents of the creates of a push, on every
@@ -440,13 +460,7 @@ func decodeDocs(changes []wire.Change) map[string]*sentDoc {
 	for w := range workers {
 		wg.Go(func() {
 			for k := w; k < len(todo); k += workers {
-				doc := changes[todo[k]].Doc
-				d := &sentDoc{}
-				d.leaves, d.err = docLeaves(doc)
-				if d.err == nil {
-					d.p, _ = decodeCanonical(doc)
-				}
-				out[k] = d
+				out[k] = decodeDoc(changes[todo[k]].Doc)
 			}
 		})
 	}
@@ -463,49 +477,54 @@ func (r *run) sentDocOf(c wire.Change) *sentDoc {
 	if d, ok := r.docs[c.ID]; ok {
 		return d
 	}
-	d := &sentDoc{}
-	d.leaves, d.err = docLeaves(c.Doc)
-	if d.err == nil {
-		d.p, _ = decodeCanonical(c.Doc)
-	}
-	return d
+	return decodeDoc(c.Doc)
 }
 
 // createDoc builds a new project from the whole document of its first save
 // (Change.Doc): the same project, checks and journal as create makes of
 // the document's leaves sent as field changes, with the document decoded
-// once. A document as encoding/json writes it (a client's) is decoded as
-// it is, and stored as it came with the server's times put in; anything
-// else takes the leaves' way, which names what is wrong.
+// once. A document as encoding/json writes it (a client's) whose members
+// a create may set and that holds no null is decoded as it is and stored
+// as it came with the server's times put in; anything else takes the
+// leaves' way, which names what is wrong.
 func (r *run) createDoc(c wire.Change) (*outcome, error) {
 	d := r.sentDocOf(c)
-	if d.err != nil {
-		return nil, d.err
-	}
 	p := d.p
-	journal := make([]domain.FieldChange, 0, len(d.leaves))
-	for _, fc := range d.leaves {
-		if err := createSection(fc.Path); err != nil {
-			return nil, err
+	if p != nil && !hasNull(c.Doc) {
+		keys, err := domain.TopLevelKeys(c.Doc)
+		if err != nil {
+			p = nil
 		}
-		if fc.New == "null" {
-			p = nil // a null leaf is an absent field: the leaves' way says what it makes
+		for _, k := range keys {
+			if createSection(k) != nil {
+				p = nil // the leaves' way names the field
+			}
 		}
-		if sectionOf(fc.Path) != secIgnored {
-			journal = append(journal, fc)
-		}
+	} else {
+		p = nil
 	}
 	if p == nil {
-		return r.create(wire.Change{ID: c.ID, ProjectID: c.ProjectID, Kind: c.Kind, Changes: d.leaves})
+		leaves, err := docLeaves(c.Doc)
+		if err != nil {
+			return nil, err
+		}
+		return r.create(wire.Change{ID: c.ID, ProjectID: c.ProjectID, Kind: c.Kind, Changes: leaves})
 	}
 	d.p = nil // the project is the run's now
-	out, err := r.checkNew(c, p, journal)
+	out, err := r.checkNew(c, p, nil)
 	if err != nil {
 		return nil, err
 	}
 	// checkNew stamped the times as StampTimes does.
 	out.doc = domain.StampTimes(c.Doc, r.now)
+	out.journaled = d.journal
 	return out, nil
+}
+
+// hasNull reports whether a document may hold a null (a null leaf is an
+// absent field; the leaves' way builds what it means).
+func hasNull(doc []byte) bool {
+	return bytes.Contains(doc, []byte(":null")) || bytes.Contains(doc, []byte("[null")) || bytes.Contains(doc, []byte(",null"))
 }
 
 // docLeaves returns the leaves of a document as the field changes of a
@@ -805,12 +824,15 @@ func (r *run) apply(c wire.Change) (wire.Result, error) {
 		sum := sha256.Sum256(doc)
 		res.DocSHA256, res.UpdatedAt = hex.EncodeToString(sum[:]), r.now
 	}
-	journal := out.journal
+	journal := out.journaled
 	if journal == nil {
-		journal = []domain.FieldChange{}
+		if out.journal == nil {
+			out.journal = []domain.FieldChange{}
+		}
+		journal = domain.AppendFieldChanges(nil, out.journal)
 	}
 	r.journal = append(r.journal, sqlite.JournalEntry{ProjectID: c.ProjectID, ChangeID: c.ID, ActorID: r.actor.ID,
-		At: r.now, Changes: domain.AppendFieldChanges(nil, journal)})
+		At: r.now, Changes: journal})
 	res.Version, res.Number = st.version, out.project.Number
 	return res, nil
 }
