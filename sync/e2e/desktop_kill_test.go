@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"lixiang/domain"
+	"lixiang/domain/sqlite"
 	"lixiang/sync/server/servertest"
 	"lixiang/sync/wire"
 )
@@ -86,11 +87,14 @@ func (r *desktopRun) wait(t *testing.T) int {
 	return r.cmd.ProcessState.ExitCode()
 }
 
-// checkDesktopDB opens a killed desktop's database as the next start would
-// find it and checks it is whole.
+// checkDesktopDB checks a killed desktop's database as the next start
+// finds it: the file passes integrity_check; opened by the store (which
+// finishes any migration the kill interrupted, each one being a
+// transaction of its own), its full-text index passes its own check.
 func checkDesktopDB(t *testing.T, data string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "lixiang.db")+"?_pragma=busy_timeout(5000)")
+	path := filepath.Join(data, "lixiang.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
 	var res string
@@ -98,6 +102,11 @@ func checkDesktopDB(t *testing.T, data string) *sql.DB {
 	if res != "ok" {
 		t.Fatalf("integrity_check after the kill: %s", res)
 	}
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("the store does not open after the kill: %v", err)
+	}
+	must(t, st.Close())
 	if _, err := db.Exec("INSERT INTO project_fts (project_fts) VALUES ('integrity-check')"); err != nil {
 		t.Fatalf("the full-text index after the kill: %v", err)
 	}
