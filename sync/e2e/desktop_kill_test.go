@@ -11,9 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,13 +26,15 @@ import (
 
 // Crash safety of the desktop (issue 6): the real lixiang binary is killed
 // with SIGKILL at random moments of `lixiang import` (a large interchange
-// file, one transaction), of `lixiang sync` while it pushes, and of a first
-// `lixiang sync` while it pulls; after each kill its database passes
-// integrity_check (and the full-text index its own), holds every project
-// or none of an import, and every change it records as acknowledged is on
-// the server; a last run completes and the two sides are equal, each
-// project once. The server side is kill_test.go. LIXIANG_SEED replays the
-// kill times; LIXIANG_KILLS sets the rounds of each (default 3).
+// file, one transaction), of `lixiang sync` while it pushes (600 changes,
+// three batches) and of a first `lixiang sync` while it pulls (1100
+// projects, three pages). After each kill its database passes
+// integrity_check (and its full-text index its own check once the store
+// opens it), holds all of an import or none of it, and every change it
+// records as acknowledged is on the server; restarted, the same command
+// completes, and the desktop and the server hold the same projects, each
+// once. The server side is kill_test.go. LIXIANG_SEED replays the kill
+// times; LIXIANG_KILLS sets the rounds of each phase (default 3).
 
 func buildDesktop(t *testing.T) string {
 	t.Helper()
@@ -46,34 +48,34 @@ func buildDesktop(t *testing.T) string {
 
 // desktopRun is one run of the lixiang binary on a data directory.
 type desktopRun struct {
-	cmd *exec.Cmd
-	out bytes.Buffer
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan struct{} // closed when it has ended
 }
 
 func startDesktop(t *testing.T, bin, data, stdin string, args ...string) *desktopRun {
 	t.Helper()
-	r := &desktopRun{cmd: exec.Command(bin, args...)}
+	r := &desktopRun{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	r.cmd.Env = append(os.Environ(), "LIXIANG_DATA="+data, "LANG=zh_CN.UTF-8")
 	r.cmd.Stdin = strings.NewReader(stdin)
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go func() { r.cmd.Wait(); close(r.done) }()
 	return r
 }
 
 // killOrFinish waits d, then SIGKILLs the run unless it has ended; it
 // reports whether the kill landed (the run was still going).
 func (r *desktopRun) killOrFinish(d time.Duration) (killed bool, exit int) {
-	done := make(chan struct{})
-	go func() { r.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-r.done:
 		return false, r.cmd.ProcessState.ExitCode()
 	case <-time.After(d):
 	}
 	r.cmd.Process.Signal(syscall.SIGKILL)
-	<-done
+	<-r.done
 	ws, _ := r.cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {
 		return true, -1
@@ -83,7 +85,7 @@ func (r *desktopRun) killOrFinish(d time.Duration) (killed bool, exit int) {
 
 func (r *desktopRun) wait(t *testing.T) int {
 	t.Helper()
-	r.cmd.Wait()
+	<-r.done
 	return r.cmd.ProcessState.ExitCode()
 }
 
@@ -162,7 +164,7 @@ func TestDesktopKilledMidImportAndMidSyncLosesNothing(t *testing.T) {
 	rounds := envInt(t, "LIXIANG_KILLS", 3)
 	const n = 600
 	bin := buildDesktop(t)
-	file, ids := interchangeFile(t, n)
+	file, projectIDs := interchangeFile(t, n)
 	data := t.TempDir()
 	kills := map[string]int{}
 
@@ -213,131 +215,134 @@ func TestDesktopKilledMidImportAndMidSyncLosesNothing(t *testing.T) {
 		t.Logf("import round %d: killed=%v with %d of %d projects in; restarted, all in once", round, killed, projects, n)
 	}
 
-	// 2. Sync, killed at random moments of its pushes.
-	srv := servertest.Start(t)
-	pushes := make(chan struct{}, 1000)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == wire.PathPush {
+	// 2. Sync, killed at random moments of its pushes: each round a copy of
+	// the desktop as the import left it (600 changes to send) and a new
+	// server. After the kill the store is whole and what it holds as
+	// acknowledged is on the server; run again, the sync completes and both
+	// sides are equal.
+	syncArgs := func(url string) []string {
+		return []string{"sync", "--server", url, "--login", "zhangwei", "--password-stdin"}
+	}
+	var srv *servertest.Instance
+	acked := 0
+	for round := range rounds {
+		srv = servertest.Start(t)
+		url, pushes := hooked(t, srv, wire.PathPush)
+		dir := t.TempDir()
+		copyDB(t, filepath.Join(data, "lixiang.db"), filepath.Join(dir, "lixiang.db"))
+		r := startDesktop(t, bin, dir, "demo\n", syncArgs(url)...)
+		// In the first, second or third batch (of 200 changes).
+		for range 1 + rng.IntN(3) {
 			select {
-			case pushes <- struct{}{}:
+			case <-pushes:
+			case <-r.done:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("push round %d: no push came\n%s", round, r.out.String())
+			}
+		}
+		killed, code := r.killOrFinish(time.Duration(rng.IntN(120)) * time.Millisecond)
+		if killed {
+			kills["sync (push)"]++
+		}
+		db := checkDesktopDB(t, dir)
+		var ackedIDs []string
+		rows, err := db.Query("SELECT change_id FROM outbox WHERE state = 'acked'")
+		must(t, err)
+		for rows.Next() {
+			var id string
+			must(t, rows.Scan(&id))
+			ackedIDs = append(ackedIDs, id)
+		}
+		rows.Close()
+		db.Close()
+		onServer := appliedOnServer(t, srv.Dir)
+		for _, id := range ackedIDs {
+			if st, ok := onServer[id]; !ok || st == wire.StatusRefused {
+				t.Fatalf("push round %d: change %s is acknowledged here but the server's record is %q", round, id, st)
+			}
+		}
+		acked += len(ackedIDs)
+		again := startDesktop(t, bin, dir, "demo\n", syncArgs(url)...)
+		if code := again.wait(t); code != 0 {
+			t.Fatalf("push round %d: the sync after the kill failed (%d):\n%s", round, code, again.out.String())
+		}
+		compareWithServer(t, srv, dir, projectIDs)
+		t.Logf("push round %d: killed=%v exit=%d with %d of %d changes acknowledged; run again, all on the server and equal", round, killed, code, len(ackedIDs), n)
+	}
+
+	// 3. A first sync of another desktop, killed at random moments of its
+	// pull (a whole first sync times the span from the first page asked
+	// for to its end); run again, it completes and holds what the server
+	// has.
+	// 500 more projects from elsewhere: the first pull is three pages.
+	tok := adminlessToken(t, srv, "zhangwei")
+	var more []wire.Change
+	all := slices.Clone(projectIDs)
+	for i := range 500 {
+		p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), time.Now())
+		p.Registration.Customer.ShortName = fmt.Sprintf("别处%03d", i)
+		p.Registration.Attachments = nil
+		more = append(more, servertest.EditChange(t, nil, p, 0))
+		all = append(all, p.ID)
+	}
+	srv.Push(t, tok, more...)
+	url, pulls := hooked(t, srv, wire.PathPull)
+	if r := startDesktop(t, bin, t.TempDir(), "demo\n", syncArgs(url)...); r.wait(t) != 0 {
+		t.Fatalf("a first sync failed:\n%s", r.out.String())
+	}
+	fullPull := time.Since(<-pulls)
+	for len(pulls) > 0 {
+		<-pulls
+	}
+	for round := range rounds {
+		dir := t.TempDir()
+		for len(pulls) > 0 { // the last round's, restarted
+			<-pulls
+		}
+		r := startDesktop(t, bin, dir, "demo\n", syncArgs(url)...)
+		var at time.Time
+		select {
+		case at = <-pulls:
+		case <-r.done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("pull round %d: no pull came\n%s", round, r.out.String())
+		}
+		// Each page's write takes most of its share of the span: the
+		// kill lands anywhere from a fifth of it to its end.
+		killed, code := r.killOrFinish(time.Until(at.Add(fullPull * time.Duration(20+rng.IntN(80)) / 100)))
+		if killed {
+			kills["sync (pull)"]++
+		}
+		db := checkDesktopDB(t, dir)
+		projects := countRows(t, db, "SELECT count(*) FROM projects")
+		db.Close()
+		again := startDesktop(t, bin, dir, "demo\n", syncArgs(url)...)
+		if code := again.wait(t); code != 0 {
+			t.Fatalf("pull round %d: the sync after the kill failed (%d):\n%s", round, code, again.out.String())
+		}
+		compareWithServer(t, srv, dir, all)
+		t.Logf("pull round %d: killed=%v exit=%d with %d of %d projects here; run again, all here and equal", round, killed, code, projects, len(all))
+	}
+	t.Logf("GUARANTEE desktop crash safety: lixiang killed with SIGKILL %d times mid-import, %d mid-push, %d mid-pull; integrity_check ok after each; imports all-or-nothing; %d changes acknowledged at the kills, all on the server; after each restart every project (%d in the end) equal on both sides, each once",
+		kills["import"], kills["sync (push)"], kills["sync (pull)"], acked, len(all))
+}
+
+// hooked puts a front before the server that notes when requests to path
+// arrive.
+func hooked(t *testing.T, srv *servertest.Instance, path string) (string, chan time.Time) {
+	t.Helper()
+	seen := make(chan time.Time, 1000)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			select {
+			case seen <- time.Now():
 			default:
 			}
 		}
 		srv.Server.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	syncArgs := []string{"sync", "--server", front.URL, "--login", "zhangwei", "--password-stdin"}
-	acked := map[string]bool{}
-	completed, pending := false, n
-	for round := 0; round < rounds+10 && !completed; round++ {
-		for len(pushes) > 0 {
-			<-pushes
-		}
-		r := startDesktop(t, bin, data, "demo\n", syncArgs...)
-		var killed bool
-		var code int
-		if round < rounds && pending > 0 {
-			select {
-			case <-pushes:
-				killed, code = r.killOrFinish(time.Duration(rng.IntN(150)) * time.Millisecond)
-			case <-time.After(30 * time.Second):
-				t.Fatalf("sync round %d: no push came\n%s", round, r.out.String())
-			}
-		} else {
-			code = r.wait(t)
-		}
-		completed = !killed && code == 0
-		if killed {
-			kills["sync (push)"]++
-		}
-		db := checkDesktopDB(t, data)
-		rows, err := db.Query("SELECT change_id FROM outbox WHERE state = 'acked'")
-		must(t, err)
-		for rows.Next() {
-			var id string
-			must(t, rows.Scan(&id))
-			acked[id] = true
-		}
-		rows.Close()
-		pending = countRows(t, db, "SELECT count(*) FROM outbox WHERE state = 'pending'")
-		db.Close()
-		t.Logf("sync round %d: killed=%v exit=%d; %d changes acknowledged here, %d pending", round, killed, code, len(acked), pending)
-		onServer := appliedOnServer(t, srv.Dir)
-		for id := range acked {
-			if st, ok := onServer[id]; !ok || st == wire.StatusRefused {
-				t.Fatalf("change %s is acknowledged here but the server's record is %q", id, st)
-			}
-		}
-	}
-	if !completed {
-		t.Fatal("no sync completed after the kills")
-	}
-	if len(acked) != n {
-		t.Fatalf("%d changes acknowledged, want %d", len(acked), n)
-	}
-	compareWithServer(t, srv, data, ids)
-
-	// 3. A first sync of another desktop, killed at random moments of its
-	// pull: a whole first sync elsewhere times its pull (from the first
-	// page asked for to the end), and each kill lands in that span.
-	var pullMu sync.Mutex
-	var firstPull time.Time
-	front2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == wire.PathPull {
-			pullMu.Lock()
-			if firstPull.IsZero() {
-				firstPull = time.Now()
-			}
-			pullMu.Unlock()
-		}
-		srv.Server.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front2.Close)
-	pulledAt := func() time.Time {
-		pullMu.Lock()
-		defer pullMu.Unlock()
-		at := firstPull
-		firstPull = time.Time{}
-		return at
-	}
-	pullArgs := []string{"sync", "--server", front2.URL, "--login", "zhangwei", "--password-stdin"}
-	pulledAt()
-	if r := startDesktop(t, bin, t.TempDir(), "demo\n", pullArgs...); r.wait(t) != 0 {
-		t.Fatalf("a first sync failed:\n%s", r.out.String())
-	}
-	fullPull := time.Since(pulledAt())
-	fresh := t.TempDir()
-	completed = false
-	for round := 0; !completed; round++ {
-		pulledAt()
-		r := startDesktop(t, bin, fresh, "demo\n", pullArgs...)
-		var killed bool
-		var code int
-		if round < rounds {
-			deadline := time.Now().Add(30 * time.Second)
-			var at time.Time
-			for at = pulledAt(); at.IsZero() && time.Now().Before(deadline); at = pulledAt() {
-				time.Sleep(time.Millisecond)
-			}
-			killed, code = r.killOrFinish(time.Until(at.Add(time.Duration(rng.Int64N(int64(fullPull * 9 / 10))))))
-		} else {
-			code = r.wait(t)
-		}
-		completed = !killed && code == 0
-		if killed {
-			kills["sync (pull)"]++
-		}
-		db := checkDesktopDB(t, fresh)
-		projects := countRows(t, db, "SELECT count(*) FROM projects")
-		db.Close()
-		t.Logf("pull round %d: killed=%v exit=%d; %d projects here", round, killed, code, projects)
-		if round > rounds+5 {
-			t.Fatal("no first sync completed after the kills")
-		}
-	}
-	compareWithServer(t, srv, fresh, ids)
-	t.Logf("GUARANTEE desktop crash safety: lixiang killed with SIGKILL %d times mid-import, %d mid-push, %d mid-pull; integrity_check ok after each; imports all-or-nothing; %d acknowledged changes all on the server; %d projects equal on both sides, each once",
-		kills["import"], kills["sync (push)"], kills["sync (pull)"], len(acked), n)
+	return front.URL, seen
 }
 
 // appliedOnServer reads the server's record of answered changes.
