@@ -5,7 +5,7 @@
 # every fuzz target for a while. It prints each suite's figures (the lines
 # starting GUARANTEE) and the reported bugs the suites still find (BUG).
 #
-#   bash scripts/guarantees.sh           # about 20 minutes on 2 cores
+#   bash scripts/guarantees.sh           # 15–25 minutes on 2 cores
 #   bash scripts/guarantees.sh --quick   # the sizes `go test ./...` runs, with figures
 #
 # Sizes (environment):
