@@ -871,6 +871,10 @@ func openAttachment(e *env, a domain.Attachment) {
 }
 
 func attachmentFile(e *env, a domain.Attachment) (*url.URL, error) {
+	// Metadata comes from other devices too: never trust its shape.
+	if len(a.SHA256) != 64 {
+		return nil, domain.Errorf(domain.EINVALID, "附件校验值无效，无法打开", "the attachment's hash is invalid: it cannot be opened")
+	}
 	data, err := e.Store.Attachment(e.ctx, a.SHA256)
 	if err != nil {
 		return nil, err
@@ -879,7 +883,11 @@ func attachmentFile(e *env, a domain.Attachment) (*url.URL, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open attachment: %w", err)
 	}
-	path := filepath.Join(dir, filepath.Base(a.Name))
+	name := filepath.Base(strings.ReplaceAll(a.Name, "\x00", ""))
+	if name == "." || name == ".." || name == string(filepath.Separator) {
+		name = "attachment"
+	}
+	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return nil, fmt.Errorf("open attachment: %w", err)
 	}

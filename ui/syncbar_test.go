@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"lixiang/domain"
 )
 
 // fakeSync is a sync engine as the window sees it.
@@ -100,5 +102,18 @@ func TestALocalChangeKicksTheEngine(t *testing.T) {
 	defer eng.mu.Unlock()
 	if eng.kicks != before+1 {
 		t.Fatalf("a save kicked the engine %d times", eng.kicks-before)
+	}
+}
+
+// Attachment metadata synced from another device may be malformed: opening
+// it is refused with a message, never a crash (issue 6, bug 4).
+func TestMalformedAttachmentMetadataDoesNotCrash(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	e, _ := testEnv(t, st, "zhangwei")
+	for _, a := range []domain.Attachment{{SHA256: "abc", Name: "x.pdf"}, {SHA256: "", Name: "../../etc/passwd"}} {
+		if _, err := attachmentFile(e, a); err == nil {
+			t.Errorf("opening %+v succeeded", a)
+		}
 	}
 }
