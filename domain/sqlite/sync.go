@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -486,6 +487,18 @@ func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error 
 				return fmt.Errorf("ack %d changes: %w", len(ids), err)
 			}
 		}
+		// What this device's edits stored on the server, rebuilt here, is
+		// applied as if pulled (its version with it), and the next pull
+		// leaves it out.
+		docs, seqs, err := rebuildOwn(ctx, tx, outcomes)
+		if err != nil {
+			return err
+		}
+		rebuilt := make(map[string]bool, len(docs))
+		for _, d := range docs {
+			rebuilt[d.id] = true
+		}
+		order = slices.DeleteFunc(order, func(id string) bool { return rebuilt[id] })
 		for i := 0; i < len(order); i += insertChunk {
 			ids := order[i:min(i+insertChunk, len(order))]
 			args := make([]any, 0, 2*len(ids))
@@ -498,11 +511,8 @@ func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error 
 				return fmt.Errorf("versions of %d projects: %w", len(ids), err)
 			}
 		}
-		// What this device's edits stored on the server, rebuilt here, is
-		// applied as if pulled, and the next pull leaves it out.
-		docs, seqs, err := rebuildOwn(ctx, tx, outcomes)
-		if err != nil || len(docs) == 0 {
-			return err
+		if len(docs) == 0 {
+			return nil
 		}
 		if err := s.applyOwn(ctx, tx, docs, formatTime(at)); err != nil {
 			return err
