@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -128,23 +130,23 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// throttled reports whether sign-in is refused for now for one of keys, and
-// for how long.
-func (s *Server) throttled(r *http.Request, keys map[string]int) (time.Duration, error) {
+// reserveAttempt counts a sign-in attempt under each of keys (with its
+// limit) before the password is checked, so that guesses sent at once are
+// counted one after the other and at most the limit of them are checked.
+// A positive wait means the attempt is refused for that long, uncounted.
+func (s *Server) reserveAttempt(r *http.Request, keys map[string]int) (sqlite.LoginAttempt, time.Duration, error) {
 	now := s.now()
-	var wait time.Duration
-	for key, limit := range keys {
-		n, oldest, err := s.db.LoginFailures(r.Context(), key, now.Add(-s.limits.window))
-		if err != nil {
-			return 0, err
-		}
-		if n >= limit {
-			if d := oldest.Add(s.limits.window).Sub(now); d > wait {
-				wait = d
-			}
-		}
+	a, err := s.db.ReserveLoginAttempt(r.Context(), keys, now, now.Add(-s.limits.window))
+	if err != nil || !a.Refused {
+		return a, 0, err
 	}
-	return wait, nil
+	return a, max(a.Oldest.Add(s.limits.window).Sub(now), time.Second), nil
+}
+
+// releaseAttempt takes back a counted attempt that was no wrong guess. It
+// runs even when the client has gone: the count must not stay.
+func (s *Server) releaseAttempt(r *http.Request, a sqlite.LoginAttempt) error {
+	return s.db.ReleaseLoginAttempt(context.WithoutCancel(r.Context()), a)
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +161,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loginKey, ipKey := "login:"+strings.ToLower(login), "ip:"+clientIP(r)
-	wait, err := s.throttled(r, map[string]int{loginKey: s.limits.perLogin, ipKey: s.limits.perIP})
+	attempt, wait, err := s.reserveAttempt(r, map[string]int{loginKey: s.limits.perLogin, ipKey: s.limits.perIP})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -173,9 +175,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			en: fmt.Sprintf("too many failed sign-ins: try again in %d seconds", secs)})
 		return
 	}
+	// From here the attempt counts as a failure unless it is released: a
+	// right password, or an error of the server's own.
+	fail := func(err error) {
+		if rerr := s.releaseAttempt(r, attempt); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		s.writeError(w, r, err)
+	}
 	creds, err := s.db.Credentials(r.Context(), login)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-		s.writeError(w, r, err)
+		fail(err)
 		return
 	}
 	hash := creds.Hash
@@ -183,23 +193,22 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		hash = dummyHash()
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil || len(creds.Hash) == 0 {
-		now := s.now()
-		if err := s.db.RecordLoginFailure(r.Context(), []string{loginKey, ipKey}, now, now.Add(-s.limits.window)); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 		s.log.Warn("sign-in failed", "login", login, "remote", clientIP(r))
 		s.writeError(w, r, unauthorized("用户名或密码错误", "wrong login or password"))
 		return
 	}
 	org, err := s.db.Org(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		fail(err)
 		return
 	}
 	u, ok := org.User(creds.UserID)
 	if !ok || u.Disabled || creds.Disabled {
-		s.writeError(w, r, domain.Errorf(domain.EFORBIDDEN, "账号已停用，请联系管理员", "the account is disabled: ask an administrator"))
+		fail(domain.Errorf(domain.EFORBIDDEN, "账号已停用，请联系管理员", "the account is disabled: ask an administrator"))
+		return
+	}
+	if err := s.releaseAttempt(r, attempt); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if err := s.db.ClearLoginFailures(r.Context(), loginKey); err != nil {

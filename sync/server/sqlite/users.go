@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -86,41 +87,97 @@ func (db *DB) DeleteToken(ctx context.Context, hash []byte) error {
 	return nil
 }
 
-// RecordLoginFailure records one failed sign-in under each key at now and
-// forgets the failures recorded before forgetBefore.
-func (db *DB) RecordLoginFailure(ctx context.Context, keys []string, now, forgetBefore time.Time) error {
+// LoginAttempt is a sign-in attempt counted before its password is
+// checked (see ReserveLoginAttempt).
+type LoginAttempt struct {
+	// Refused is true when a key already held its limit of failures: the
+	// attempt was not counted and must not be checked.
+	Refused bool
+	// Oldest is, when Refused, the time of the oldest counted failure of
+	// the key that refused it (of the one that frees last, when several).
+	Oldest time.Time
+	// ids are the rows that count the attempt, one per key.
+	ids []int64
+}
+
+// ReserveLoginAttempt counts one sign-in attempt under each key, in one
+// write transaction, before the password is checked: when a key already
+// holds limits[key] failures after since, nothing is counted and the
+// attempt is Refused. Attempts sent at once are therefore counted one after
+// the other, and no more than the limit of them are ever checked. A wrong
+// password leaves the attempt counted as a failure; ReleaseLoginAttempt
+// takes it back (a right password, or a failure of the server's own).
+// Failures recorded at or before since are forgotten.
+func (db *DB) ReserveLoginAttempt(ctx context.Context, limits map[string]int, now, since time.Time) (LoginAttempt, error) {
+	var a LoginAttempt
+	keys := make([]string, 0, len(limits))
+	for k := range limits {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM login_failures WHERE at < ?", formatTime(forgetBefore)); err != nil {
+		a = LoginAttempt{}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM login_failures WHERE at <= ?", formatTime(since)); err != nil {
 			return err
 		}
 		for _, k := range keys {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO login_failures (key, at) VALUES (?, ?)", k, formatTime(now)); err != nil {
+			var n int
+			var first sql.NullString
+			if err := tx.QueryRowContext(ctx, "SELECT count(*), min(at) FROM login_failures WHERE key = ? AND at > ?",
+				k, formatTime(since)).Scan(&n, &first); err != nil {
+				return err
+			}
+			if n < limits[k] {
+				continue
+			}
+			a.Refused = true
+			if first.Valid {
+				t, err := parseTime(first.String)
+				if err != nil {
+					return err
+				}
+				if t.After(a.Oldest) {
+					a.Oldest = t
+				}
+			}
+		}
+		if a.Refused {
+			return nil
+		}
+		for _, k := range keys {
+			res, err := tx.ExecContext(ctx, "INSERT INTO login_failures (key, at) VALUES (?, ?)", k, formatTime(now))
+			if err != nil {
+				return err
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			a.ids = append(a.ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return LoginAttempt{}, fmt.Errorf("count sign-in attempt: %w", err)
+	}
+	return a, nil
+}
+
+// ReleaseLoginAttempt takes back an attempt counted by ReserveLoginAttempt:
+// it was no failed guess.
+func (db *DB) ReleaseLoginAttempt(ctx context.Context, a LoginAttempt) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range a.ids {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM login_failures WHERE id = ?", id); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record failed sign-in: %w", err)
+		return fmt.Errorf("release sign-in attempt: %w", err)
 	}
 	return nil
-}
-
-// LoginFailures counts the failures recorded under key at or after since,
-// with the time of the oldest of them.
-func (db *DB) LoginFailures(ctx context.Context, key string, since time.Time) (n int, oldest time.Time, err error) {
-	var first sql.NullString
-	err = db.r.QueryRowContext(ctx, "SELECT count(*), min(at) FROM login_failures WHERE key = ? AND at >= ?",
-		key, formatTime(since)).Scan(&n, &first)
-	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
-	}
-	if first.Valid {
-		if oldest, err = parseTime(first.String); err != nil {
-			return 0, time.Time{}, err
-		}
-	}
-	return n, oldest, nil
 }
 
 // ClearLoginFailures forgets the failures recorded under key.
