@@ -23,7 +23,7 @@ type Report struct {
 	Pushed     int // changes the server has now (applied, merged with conflicts, duplicates)
 	Duplicates int // of Pushed, changes the server had answered before (a resend)
 	Conflicts  int // of Pushed, changes merged with conflicting fields (kept on the project)
-	Refused    int // changes the server refused: they wait in "needs attention"
+	Refused    int // changes the server refused (now, or before: a resend's duplicate of a refusal): they wait in "needs attention"
 	// Refusals are the refused changes with their reasons.
 	Refusals []Refusal
 	Pulled   int // projects brought down
@@ -401,6 +401,13 @@ func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []ou
 		r, ok := byID[c.ID]
 		if !ok {
 			missing = append(missing, c.ID)
+			continue
+		}
+		if r.Status == wire.StatusDuplicate && r.Original == wire.StatusRefused {
+			// The answer to a refused change was lost and the resend is
+			// answered "duplicate" with the original refusal: it is that
+			// refusal, with its reason, not a success.
+			outcomes = append(outcomes, refusal(c, r.Error, rep))
 			continue
 		}
 		switch r.Status {

@@ -96,7 +96,6 @@ type simFigures struct {
 	projectsCompared              int // device × project comparisons with the server
 	refused                       int // changes genuinely refused (needs attention, with a reason)
 	lost                          int // values or changes gone without a trace (must be 0)
-	bugRefusalAcked               int // refusals acknowledged as duplicates (BUG 1, reported)
 	bugStaleResolution            int // typed values left only in a conflict about a conflict (BUG 6, reported)
 }
 
@@ -119,7 +118,6 @@ func (f *simFigures) add(g simFigures) {
 	f.projectsCompared += g.projectsCompared
 	f.refused += g.refused
 	f.lost += g.lost
-	f.bugRefusalAcked += g.bugRefusalAcked
 	f.bugStaleResolution += g.bugStaleResolution
 }
 
@@ -140,9 +138,6 @@ func (f *simFigures) String() string {
 		"numbers-checked=%d conflicts-checked=%d attachments-checked=%d device-projects-compared=%d refused-with-reason=%d lost=%d",
 		f.restarts, f.delivered, f.changesChecked, f.valuesChecked, f.decisionsChecked, f.numbersChecked,
 		f.conflictsChecked, f.attachmentsChecked, f.projectsCompared, f.refused, f.lost)
-	if f.bugRefusalAcked > 0 {
-		fmt.Fprintf(&b, " refusals-acked-as-duplicates(BUG 1)=%d", f.bugRefusalAcked)
-	}
 	if f.bugStaleResolution > 0 {
 		fmt.Fprintf(&b, " conflicts-deleted-by-a-stale-resolution(BUG 6)=%d", f.bugStaleResolution)
 	}
@@ -212,9 +207,6 @@ func TestConvergenceUnderFaults(t *testing.T) {
 		t.Errorf("seed %d failed: replay with LIXIANG_SEED=%d go test ./sync/e2e -run TestConvergenceUnderFaults -v", seed, seed)
 	}
 	t.Logf("GUARANTEE convergence-under-faults: %s (%.1fs)", &total, time.Since(start).Seconds())
-	if total.bugRefusalAcked > 0 {
-		t.Logf("BUG 1 (reported; LIXIANG_STRICT=1 fails on it): %d refused changes were acknowledged as duplicates after a lost or duplicated answer", total.bugRefusalAcked)
-	}
 	if total.bugStaleResolution > 0 {
 		t.Logf("BUG 6 (reported; LIXIANG_STRICT=1 fails on it): %d typed values survive only in a conflict about a conflict row, their own conflict deleted by another device's stale resolution", total.bugStaleResolution)
 	}
@@ -995,9 +987,8 @@ func (s *sim) check() {
 	s.srv = servertest.StartDir(t, s.dir)
 
 	// Every outbox change against the server's record of it.
-	owner := map[string]string{}   // change id → device
-	actions := map[string]int{}    // project → applied actions
-	bugged := map[[2]string]bool{} // device, project: touched by BUG 1
+	owner := map[string]string{} // change id → device
+	actions := map[string]int{}  // project → applied actions
 	refusedEdits := map[[2]string][]outboxChange{}
 	type typed struct {
 		project, path, value, change string
@@ -1019,14 +1010,11 @@ func (s *sim) check() {
 					s.figs.lost++
 					continue
 				case a.status == wire.StatusRefused:
-					// BUG 1: the refusal's answer was lost or came twice, the
-					// resend was answered "duplicate" and the engine took it
-					// for a success.
-					s.figs.bugRefusalAcked++
-					bugged[[2]string{d.name, c.project}] = true
-					if strictBugs() {
-						t.Errorf("BUG 1: %s: change %s (%s of %s) was refused by the server but is acknowledged here", d.name, c.id, c.kind, short(c.project))
-					}
+					// A refusal whose answer was lost or came twice is
+					// answered "duplicate" of the refusal when resent: it
+					// must still go to "needs attention".
+					t.Errorf("%s: change %s (%s of %s) was refused by the server but is acknowledged here", d.name, c.id, c.kind, short(c.project))
+					s.figs.lost++
 					continue
 				case a.status != wire.StatusApplied && a.status != wire.StatusConflict:
 					t.Errorf("%s: change %s acknowledged, server status %q", d.name, c.id, a.status)
@@ -1107,7 +1095,7 @@ func (s *sim) check() {
 			}
 		}
 		s.figs.decisionsChecked += len(sp.p.Decisions)
-		if want := actions[id] + auto; len(sp.p.Decisions) != want && !anyBugged(bugged, id) {
+		if want := actions[id] + auto; len(sp.p.Decisions) != want {
 			t.Errorf("project %s has %d decisions for %d applied actions (+%d automatic)", short(id), len(sp.p.Decisions), actions[id], auto)
 		}
 	}
@@ -1196,9 +1184,6 @@ func (s *sim) check() {
 				t.Errorf("%s holds project %s, which its user may not see on the server", d.name, short(id))
 				continue
 			}
-			if bugged[[2]string{d.name, id}] && !strictBugs() {
-				continue
-			}
 			s.figs.projectsCompared++
 			want := sp.p
 			if edits := refusedEdits[[2]string{d.name, id}]; len(edits) > 0 {
@@ -1225,15 +1210,6 @@ func (s *sim) check() {
 			}
 		}
 	}
-}
-
-func anyBugged(bugged map[[2]string]bool, project string) bool {
-	for k := range bugged {
-		if k[1] == project {
-			return true
-		}
-	}
-	return false
 }
 
 // sectionOfPath is the editable section a field path belongs to ("" for
@@ -1364,12 +1340,6 @@ func TestARefusalSurvivesALostAnswer(t *testing.T) {
 
 	na, err := laptop.store.NeedsAttention(t.Context())
 	must(t, err)
-	if rep.Refused == 0 && len(na) == 0 && rep.Duplicates == 1 {
-		knownBug(t, "BUG 1 (reported): the resent edit was answered duplicate(original refused) and acknowledged as accepted: "+
-			"nothing needs attention, and the requirement here is now %q (typed %q, server %q) — sync/client/sync.go pushBatch "+
-			"treats every StatusDuplicate as a success whatever its Original",
-			laptop.project(p.ID).Registration.Requirement, typed, serverProject(t, srv, p.ID).Registration.Requirement)
-	}
 	if rep.Refused != 1 || len(na) != 1 || !strings.Contains(na[0].LastError, "registration.requirement") {
 		t.Fatalf("after the resend: report %+v, needs attention %+v", rep, na)
 	}

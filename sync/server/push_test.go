@@ -97,8 +97,9 @@ func TestResendIsDuplicate(t *testing.T) {
 	if first.Results[2].Number != "SSDJ-2026-0001" || first.Results[2].Version != 3 {
 		t.Fatalf("submit result %+v", first.Results[2])
 	}
-	if again.Results[3].Error == nil || again.Results[3].Error.Code != domain.EFORBIDDEN {
-		t.Fatalf("a resent refusal keeps its reason: %+v", again.Results[3])
+	if e := again.Results[3].Error; e == nil || e.Code != domain.EFORBIDDEN || e.Message == "" ||
+		e.Message != first.Results[3].Error.Message || e.English != first.Results[3].Error.English {
+		t.Fatalf("a resent refusal keeps its code and reason: %+v, first %+v", again.Results[3], first.Results[3])
 	}
 	got := serverProject(t, srv, p.ID)
 	if got.Number != "SSDJ-2026-0001" || len(got.Decisions) != 1 || got.Registration.Requirement != "改过的需求" {
@@ -169,6 +170,11 @@ func TestSameFieldConflictKept(t *testing.T) {
 		Mine: `"方案乙"`, Theirs: `"方案甲"`, ActorID: "u-zhangwei", ChangeID: ch.ID, At: c.Now()}
 	if got := res.Conflicts[0]; got != want {
 		t.Fatalf("conflict\n got %+v\nwant %+v", got, want)
+	}
+	// Its answer lost, the resend gets the same answer: the same conflicts.
+	if again := srv.Push(t, zhangwei, ch).Results[0]; again.Status != wire.StatusDuplicate ||
+		again.Original != wire.StatusConflict || len(again.Conflicts) != 1 || again.Conflicts[0] != want {
+		t.Fatalf("resent conflict: %+v", again)
 	}
 	for _, tok := range []string{wangfang, zhangwei} {
 		all, _ := srv.PullAll(t, tok, 0)

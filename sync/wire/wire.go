@@ -144,10 +144,13 @@ const (
 	StatusRefused   = "refused"   // refused (permission, state, validation); see Error
 )
 
-// Result is the server's answer for one change. Applied, Conflict and
-// Duplicate are final successes (the client acks the change); Refused is
-// final too (the change goes to "needs attention" with Error). A duplicate
-// carries the original answer's status in Original.
+// Result is the server's answer for one change. Applied and Conflict are
+// final successes (the client acks the change); Refused is final too (the
+// change goes to "needs attention" with Error). A duplicate is the
+// original answer again, whole (its version, number, conflicts, and for a
+// refusal its Error with code and reason), with the original status in
+// Original: the client takes it as it would have taken the original — a
+// duplicate of a refusal is a refusal, not a success.
 type Result struct {
 	ChangeID  string            `json:"change_id"`
 	Status    string            `json:"status"`
