@@ -612,26 +612,92 @@ func (s *Store) refuse(ctx context.Context, tx *sql.Tx, changeID, reason string,
 
 // RetryNeedsAttention puts a refused change back in the queue (after the
 // user corrected what the server objected to, or when the reason has gone
-// away). It keeps its place in the order the changes were made. A change
-// that is not waiting for attention is left as it is; an unknown id is
-// ENOTFOUND.
+// away) under a new change id: the server answers every change id once and
+// for good, so the old id would only be answered "duplicate" of its
+// refusal again. It keeps its place in the order the changes were made and
+// is re-based on what this device has now: an edit sends, for each field
+// it changed, the value the field holds here now (what the person sees,
+// with any correction made since), from the value it was made on (so a
+// field someone else changed meanwhile becomes a conflict, not an
+// overwrite), against the server version known now; a field back at that
+// value is left out; a create sends the document as it is here now. A
+// change that is not waiting for attention is left as it is; an unknown id
+// is ENOTFOUND.
 func (s *Store) RetryNeedsAttention(ctx context.Context, changeID string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var state ChangeState
-		err := tx.QueryRowContext(ctx, "SELECT state FROM outbox WHERE change_id = ?", changeID).Scan(&state)
+		var kind ChangeKind
+		var projectID, payload string
+		var doc sql.NullString
+		err := tx.QueryRowContext(ctx, "SELECT state, kind, project_id, payload, doc FROM outbox WHERE change_id = ?", changeID).
+			Scan(&state, &kind, &projectID, &payload, &doc)
 		if err != nil {
 			return notFound(err, "没有这条待同步的修改：%s", "no such change: %s", changeID)
 		}
 		if state != StateNeedsAttention {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE outbox SET state = 'pending', last_error = '' WHERE change_id = ?", changeID)
+		newID, err := s.newID()
+		if err != nil {
+			return fmt.Errorf("new change id: %w", err)
+		}
+		var version int64
+		var here string
+		if err := tx.QueryRowContext(ctx, "SELECT server_version, doc FROM projects WHERE id = ?", projectID).
+			Scan(&version, &here); err != nil {
+			return fmt.Errorf("project %s: %w", projectID, err)
+		}
+		if kind == ChangeEdit {
+			if payload, err = rebaseEdit(payload, here); err != nil {
+				return err
+			}
+			if doc.Valid {
+				doc.String = here
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET change_id = ?, state = 'pending', last_error = '',
+			base_version = ?, payload = ?, doc = ? WHERE change_id = ?`, newID, version, payload, doc, changeID)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("retry change %s: %w", changeID, err)
 	}
 	return nil
+}
+
+// rebaseEdit is an edit's payload with each field change's new value the
+// value the field holds in the document here now (fields back at their old
+// value left out).
+func rebaseEdit(payload, here string) (string, error) {
+	var p ChangePayload
+	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+		return "", fmt.Errorf("decode change: %w", err)
+	}
+	flat, err := domain.FlattenJSON([]byte(here))
+	if err != nil {
+		return "", fmt.Errorf("decode project: %w", err)
+	}
+	kept := p.Changes[:0]
+	for _, c := range p.Changes {
+		if strings.HasPrefix(c.Path, "conflicts") {
+			kept = append(kept, c) // a conflict row: as it was
+			continue
+		}
+		now, ok := flat[c.Path]
+		if !ok {
+			now = "null"
+		}
+		c.New = now
+		if c.New != c.Old {
+			kept = append(kept, c)
+		}
+	}
+	p.Changes = kept
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode change: %w", err)
+	}
+	return string(b), nil
 }
 
 // NeedsAttentionCount is how many changes the server refused that wait for

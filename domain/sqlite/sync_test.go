@@ -223,13 +223,42 @@ func TestPushResultsAckRecordTheNumberAndKeepRefusedInput(t *testing.T) {
 	if got.Registration.Other.Notes != "用户的补充说明" || got.Registration.Other.GoLive != "2027-01-31" || got.Status != domain.StatusDraft {
 		t.Errorf("after the pull: notes %q, go-live %q, status %s", got.Registration.Other.Notes, got.Registration.Other.GoLive, got.Status)
 	}
-	// The user retries the edit: it goes back in the queue, in its place.
+	// The user corrects the refused value, then retries the edit: it goes
+	// back in the queue, in its place, under a new change id (the server
+	// answers the old one with its refusal for good), re-based: the value
+	// the field holds here now, from the value it was made on, against the
+	// server version known now.
+	corrected := mustProject(t, s, p.ID)
+	corrected.Registration.Other.Notes = "改正后的补充说明"
+	fix := mustSave(t, s, "u-zhangwei", corrected)
 	if err := s.RetryNeedsAttention(ctx, edit.ChangeID); err != nil {
 		t.Fatal(err)
 	}
 	pending, _ := s.Pending(ctx, 0, 0)
-	if len(pending) != 1 || pending[0].ChangeID != edit.ChangeID {
-		t.Errorf("pending after retry = %+v", pending)
+	if len(pending) != 2 || pending[0].ChangeID == edit.ChangeID || !domain.ValidID(pending[0].ChangeID) ||
+		pending[1].ChangeID != fix.ChangeID || pending[0].BaseVersion != 2 {
+		t.Fatalf("pending after retry = %+v", pending)
+	}
+	var retried ChangePayload
+	if err := json.Unmarshal(pending[0].Payload, &retried); err != nil {
+		t.Fatal(err)
+	}
+	if len(retried.Changes) != 1 || retried.Changes[0].Path != "registration.other.notes" ||
+		retried.Changes[0].Old != `"客户希望年底前上线"` || retried.Changes[0].New != `"改正后的补充说明"` {
+		t.Errorf("the retried edit = %+v", retried.Changes)
+	}
+	if na, _ := s.NeedsAttention(ctx); len(na) != 1 || na[0].ChangeID != submit.ChangeID {
+		t.Errorf("needs attention after the retry = %+v", na)
+	}
+	// The old id's answer, arriving late, touches nothing.
+	if err := s.RecordPushed(ctx, []PushOutcome{{ChangeID: edit.ChangeID, ProjectID: p.ID, Refused: "无权修改"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.PendingCount(ctx); n != 2 {
+		t.Errorf("pending after a late answer to the old id = %d", n)
+	}
+	if err := s.RetryNeedsAttention(ctx, edit.ChangeID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("retrying the old id again = %v", err)
 	}
 	if err := s.RetryNeedsAttention(ctx, "0190aaaa-0000-7000-8000-000000000001"); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("retrying an unknown change = %v", err)

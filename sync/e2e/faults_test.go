@@ -1385,11 +1385,6 @@ func TestARetriedRefusalIsSentAgain(t *testing.T) {
 	rep := laptop.sync()
 	got := serverProject(t, srv, p.ID).Registration.Requirement
 	left, _ := laptop.store.NeedsAttentionCount(t.Context())
-	if got != typed && left == 0 && rep.Duplicates == 1 {
-		knownBug(t, "BUG 2 (reported): the retried change kept its id, the server answered duplicate(original refused) and the "+
-			"laptop marked it sent: the server's requirement is %q, the typed %q is gone from the queue "+
-			"(domain/sqlite RetryNeedsAttention re-queues the same change id; the server records refusals as final answers)", got, typed)
-	}
 	if got != typed || left != 0 {
 		t.Fatalf("after the retry: server requirement %q (want %q), %d still need attention, report %+v", got, typed, left, rep)
 	}
