@@ -4,7 +4,8 @@
 // the data directory is opened (with the demo organisation on first run)
 // and the window shows it, with the sync engine running in the background
 // (server from the last sign-in, else $LIXIANG_SERVER, else the default
-// loopback address of lixiangd) and the PDF renderer behind 导出会议纪要.
+// loopback address of lixiangd) and the PDF renderers behind 导出会议纪要
+// and 导出登记表.
 package main
 
 import (
@@ -86,6 +87,9 @@ func main() {
 		},
 		Export: func(p *domain.Project, o *domain.Org) ([]byte, error) {
 			return pdf.Minutes(p, o, pdf.Options{Generated: time.Now()})
+		},
+		ExportRegistration: func(p, parent *domain.Project, o *domain.Org) ([]byte, error) {
+			return pdf.Registration(p, o, pdf.Options{Generated: time.Now(), Parent: parent})
 		},
 	}))
 	w.ShowAndRun()

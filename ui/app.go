@@ -43,6 +43,9 @@ type Deps struct {
 	Login LoginFunc
 	// Export renders the handover minutes PDF; nil disables the button.
 	Export Exporter
+	// ExportRegistration renders the registration form PDF (登记表); nil
+	// disables the detail screen's export button.
+	ExportRegistration RegistrationExporter
 	// Prefs remembers the server address, the login and the language.
 	Prefs fyne.Preferences
 	// OpenURL opens a file with the system viewer (fyne.App.OpenURL).
@@ -66,6 +69,8 @@ type env struct {
 	log     *slog.Logger
 	// conflicts caches which projects hold open sync conflicts.
 	conflicts *conflictSet
+	// saveAs asks where to save an exported file (the save dialog).
+	saveAs saveAsFunc
 }
 
 // navigator moves between screens.
@@ -98,13 +103,19 @@ func newEnv(ctx context.Context, w fyne.Window, d Deps) *env {
 		d.Prefs = fyne.CurrentApp().Preferences()
 	}
 	return &env{Deps: d, ctx: ctx, win: w, run: func(f func()) { go f() }, changed: func() {},
-		log: slog.With("component", "ui"), conflicts: &conflictSet{}}
+		log: slog.With("component", "ui"), conflicts: &conflictSet{}, saveAs: saveDialog(w)}
 }
 
 // showError shows err in a dialog, in the UI's language.
 func (e *env) showError(err error) {
 	e.log.Warn("action failed", "err", err)
 	dialog.ShowInformation(lang.L("error.title"), errorText(err), e.win)
+}
+
+// showMessage shows why something failed, already worded for people.
+func (e *env) showMessage(text string) {
+	e.log.Warn("action failed", "msg", text)
+	dialog.ShowInformation(lang.L("error.title"), text, e.win)
 }
 
 // leaver is a screen that must save before it is left (a form's draft).
@@ -370,7 +381,12 @@ func (s *Shell) openAccount() { s.show(secAccount, NewLogin(s.env, s.restart)) }
 // pageHeader is the top of a screen: a back button (when back is set), the
 // title and trailing objects.
 func pageHeader(title string, back func(), trailing ...fyne.CanvasObject) fyne.CanvasObject {
-	t := heading(title)
+	return pageHeaderWith(heading(title), back, trailing...)
+}
+
+// pageHeaderWith is pageHeader with a title label the screen keeps (and
+// changes); it is cut with an ellipsis when the line is too short.
+func pageHeaderWith(t *widget.Label, back func(), trailing ...fyne.CanvasObject) fyne.CanvasObject {
 	t.Truncation = fyne.TextTruncateEllipsis
 	var left fyne.CanvasObject
 	if back != nil {

@@ -87,8 +87,12 @@ func (d *Detail) build() fyne.CanvasObject {
 		num = lang.L("project.numberPending")
 	}
 	sub := widget.NewLabel(kindLabel(p.Kind()) + " · " + p.Kind().NumberName() + " " + num + " · " + statusLabel(p.Status))
+	export := widget.NewButtonWithIcon(lang.L("detail.exportRegistration"), theme.DocumentSaveIcon(), d.onExportRegistrationTapped)
+	if d.env.ExportRegistration == nil {
+		export.Disable()
+	}
 	top := container.NewVBox(
-		pageHeader(p.Title(), d.env.nav.openList),
+		pageHeader(p.Title(), d.env.nav.openList, export),
 		sub,
 		timeline(p),
 		d.actions(),
@@ -281,6 +285,34 @@ func (d *Detail) onDiscardTapped() {
 			apply(e, p.ID, domain.Command{Action: domain.ActDiscard}, e.nav.openList)
 		}
 	}, e.win)
+}
+
+// onExportRegistrationTapped renders the registration form (实施登记表 /
+// 问题登记表) of the project as shown, naming an upgrade's original
+// project, and asks where to save the PDF.
+func (d *Detail) onExportRegistrationTapped() {
+	e := d.env
+	if e.ExportRegistration == nil || d.p == nil {
+		return
+	}
+	p := copyProject(d.p)
+	var parent *domain.Project
+	if d.parent != nil {
+		parent = copyProject(d.parent)
+	}
+	exportPDF(e, pdfExport{title: lang.L("detail.exportRegistration"), doc: lang.L("export.doc.registration"),
+		fileName: registrationFileName(p),
+		render:   func() ([]byte, error) { return e.ExportRegistration(p, parent, e.Org) }})
+}
+
+// registrationFileName is the suggested file name of the registration
+// PDF: the project's name once initiated, else its registration title.
+func registrationFileName(p *domain.Project) string {
+	name := p.ProjectName()
+	if strings.TrimSpace(name) == "" {
+		name = p.Title()
+	}
+	return exportFileName(name, lang.L("detail.registrationFile"))
 }
 
 // kv is a two-column form of read-only values.

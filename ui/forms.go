@@ -14,7 +14,45 @@ import (
 )
 
 // What the three forms (registration, handover, initiation) share: the
-// problem lines beside their fields, and saving drafts as people type.
+// header with the save state and the form's one action, the page that
+// scrolls under it, the problem lines beside their fields, saving drafts
+// as people type, and applying the action after a last save.
+
+// formHeader is the top line of a form: back, the title, the save state,
+// any extra buttons, and the form's action (提交 / 完成交接 / 立项) last;
+// action is nil on a read-only view.
+func formHeader(title *widget.Label, back func(), save *saver, action *widget.Button, extra ...fyne.CanvasObject) fyne.CanvasObject {
+	trailing := append([]fyne.CanvasObject{save.state}, extra...)
+	if action != nil {
+		trailing = append(trailing, action)
+	}
+	return pageHeaderWith(title, back, trailing...)
+}
+
+// formAction is a form's action button, emphasised.
+func formAction(label string, icon fyne.Resource, tap func()) *widget.Button {
+	b := widget.NewButtonWithIcon(label, icon, tap)
+	b.Importance = widget.HighImportance
+	return b
+}
+
+// formPage lays a form out: its header above a line, its body scrolling
+// below.
+func formPage(header, body fyne.CanvasObject) (fyne.CanvasObject, *container.Scroll) {
+	scroll := container.NewVScroll(container.NewPadded(body))
+	return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, scroll), scroll
+}
+
+// hushing makes a form's widget callbacks not count as edits while the
+// form fills its widgets from the data.
+type hushing struct{ loading bool }
+
+// hush starts a quiet spell; it ends when the returned function runs.
+func (h *hushing) hush() func() {
+	prev := h.loading
+	h.loading = true
+	return func() { h.loading = prev }
+}
 
 // problemLines puts each problem of a form beside its field: the line of
 // the field's own path, or of the nearest enclosing field that has one.
@@ -205,6 +243,28 @@ func (s *saver) saveThen(f func() error, done func(error)) {
 			}
 			done(err)
 		})
+	})
+}
+
+// applyAfterSave is what a form's action does: the button waits, the
+// edits are saved, then cmd is applied to project id. On success the
+// project's detail opens; otherwise the form re-checks itself (which
+// enables the button again when it may) and a dialog says why.
+func (s *saver) applyAfterSave(button *widget.Button, id string, cmd domain.Command, recheck func()) {
+	e := s.env
+	button.Disable()
+	s.saveThen(func() error {
+		_, err := e.Store.Apply(e.ctx, id, cmd, e.User, e.Org)
+		return err
+	}, func(err error) {
+		if err != nil {
+			recheck()
+			e.showError(err)
+			return
+		}
+		s.dirty = false
+		e.changed()
+		e.nav.openProject(id)
 	})
 }
 

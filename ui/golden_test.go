@@ -33,7 +33,10 @@ func TestGoldenScreens(t *testing.T) {
 			f.onShowProblemsTapped()
 			return f
 		}},
-		{"detail_upgrade.xml", "chenjing", func(t *testing.T, e *env) fyne.CanvasObject { return NewDetail(e, upgrade) }},
+		{"detail_upgrade.xml", "chenjing", func(t *testing.T, e *env) fyne.CanvasObject {
+			e.ExportRegistration = registrationPDF // as the app wires it: the button is enabled
+			return NewDetail(e, upgrade)
+		}},
 		{"inbox.xml", "chenjing", func(t *testing.T, e *env) fyne.CanvasObject { return NewInbox(e) }},
 		{"handover_saas.xml", "fengting", func(t *testing.T, e *env) fyne.CanvasObject {
 			return NewHandoverScreen(e, saasHandedOver)

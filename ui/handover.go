@@ -7,16 +7,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lixiang/domain"
 )
-
-// Exporter renders the handover minutes (会议交接纪要) of a project as PDF.
-type Exporter func(p *domain.Project, org *domain.Org) ([]byte, error)
 
 // HandoverScreen records the handover meeting (项目会议交接, SPEC §3):
 // time and place, the participants of the kind (pre-filled from the
@@ -25,13 +21,13 @@ type Exporter func(p *domain.Project, org *domain.Org) ([]byte, error)
 type HandoverScreen struct {
 	widget.BaseWidget
 	*problemLines
+	hushing
 
 	env      *env
 	id       string
 	p        *domain.Project
 	h        *domain.Handover
 	editable bool
-	loading  bool
 	save     *saver
 
 	participants, decisions, actions *fyne.Container
@@ -121,14 +117,12 @@ func (s *HandoverScreen) build() fyne.CanvasObject {
 	defer s.hush()()
 
 	export := widget.NewButtonWithIcon(lang.L("handover.export"), theme.DocumentSaveIcon(), s.onExportTapped)
-	trailing := []fyne.CanvasObject{s.save.state, export}
 	if s.editable {
-		s.complete = widget.NewButtonWithIcon(actionLabel(domain.ActCompleteHandover), theme.ConfirmIcon(), s.onCompleteTapped)
-		s.complete.Importance = widget.HighImportance
-		trailing = append(trailing, s.complete)
+		s.complete = formAction(actionLabel(domain.ActCompleteHandover), theme.ConfirmIcon(), s.onCompleteTapped)
 	}
 	header := container.NewVBox(
-		pageHeader(lang.L("handover.title")+" · "+p.Title(), func() { e.nav.openProject(p.ID) }, trailing...),
+		formHeader(heading(lang.L("handover.title")+" · "+p.Title()), func() { e.nav.openProject(p.ID) },
+			s.save, s.complete, export),
 		note(lang.X("handover.sub", "{{.Kind}} · 组织者：{{.Organiser}}（{{.Role}}）",
 			map[string]any{"Kind": kindLabel(p.Kind()), "Organiser": e.Org.UserName(h.OrganiserID),
 				"Role": roleLabel(domain.HandoverRole(p.Kind()))})),
@@ -188,8 +182,8 @@ func (s *HandoverScreen) build() fyne.CanvasObject {
 	if !s.editable {
 		disableAll(body)
 	}
-	return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil,
-		container.NewVScroll(container.NewPadded(body)))
+	page, _ := formPage(header, body)
+	return page
 }
 
 // userNames are the directory's people, for name suggestions.
@@ -325,82 +319,28 @@ func (s *HandoverScreen) onRemoveActionTapped(i int) {
 }
 
 func (s *HandoverScreen) onCompleteTapped() {
-	e, id := s.env, s.p.ID
 	s.showAll = true
 	s.revalidate()
-	s.complete.Disable()
-	s.save.saveThen(func() error {
-		_, err := e.Store.Apply(e.ctx, id, domain.Command{Action: domain.ActCompleteHandover}, e.User, e.Org)
-		return err
-	}, func(err error) {
-		if err != nil {
-			s.revalidate()
-			e.showError(err)
-			return
-		}
-		s.save.dirty = false
-		e.changed()
-		e.nav.openProject(id)
-	})
+	s.save.applyAfterSave(s.complete, s.p.ID, domain.Command{Action: domain.ActCompleteHandover}, s.revalidate)
 }
 
-// onExportTapped saves, renders the minutes with the wired exporter off
-// the UI goroutine, and asks where to save the PDF.
+// onExportTapped renders the minutes of the handover as on screen with
+// the wired exporter and asks where to save the PDF.
 func (s *HandoverScreen) onExportTapped() {
 	e := s.env
 	if e.Export == nil {
 		return
 	}
 	p := copyProject(s.p)
-	e.run(func() {
-		pdf, err := e.Export(p, e.Org)
-		fyne.Do(func() {
-			if err != nil {
-				e.showError(err)
-				return
-			}
-			d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-				if err != nil {
-					e.showError(err)
-					return
-				}
-				if w == nil {
-					return // cancelled
-				}
-				e.run(func() {
-					_, err := w.Write(pdf)
-					if cerr := w.Close(); err == nil {
-						err = cerr
-					}
-					fyne.Do(func() {
-						if err != nil {
-							e.showError(err)
-							return
-						}
-						dialog.ShowInformation(lang.L("handover.export"),
-							lang.X("handover.exported", "会议纪要已保存：{{.Name}}", map[string]any{"Name": w.URI().Name()}), e.win)
-					})
-				})
-			}, e.win)
-			d.SetFileName(minutesFileName(p))
-			d.Show()
-		})
-	})
+	exportPDF(e, pdfExport{title: lang.L("handover.export"), doc: lang.L("export.doc.minutes"), fileName: minutesFileName(p),
+		render: func() ([]byte, error) { return e.Export(p, e.Org) }})
 }
 
 // minutesFileName is the suggested file name of the minutes PDF.
 func minutesFileName(p *domain.Project) string {
-	name := strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(p.Registration.Customer.ShortName)
-	if name == "" {
+	name := p.Registration.Customer.ShortName
+	if strings.TrimSpace(name) == "" {
 		name = p.DisplayNumber()
 	}
-	return name + "-" + lang.L("handover.minutesFile") + ".pdf"
-}
-
-// hush makes widget callbacks not count as edits until the returned
-// function runs (while widgets are filled from the data).
-func (s *HandoverScreen) hush() func() {
-	prev := s.loading
-	s.loading = true
-	return func() { s.loading = prev }
+	return exportFileName(name, lang.L("handover.minutesFile"))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"lixiang/domain"
+	"lixiang/domain/pdf"
 )
 
 func participantRoles(h *domain.Handover) []string {
@@ -108,6 +110,30 @@ func TestHandoverIsRecordedCompletedAndExported(t *testing.T) {
 	s.onExportTapped()
 	if exported == nil || exported.Handover.Place != "长沙总部 3 楼会议室" {
 		t.Error("the exporter did not get the handover as typed")
+	}
+	if msg := dialogText(t, e); !strings.Contains(msg, "无法生成会议交接纪要：") || !strings.Contains(msg, "printer on fire") {
+		t.Errorf("a failed rendering shows %q", msg)
+	}
+	// The real renderer: the chosen file gets the minutes as typed.
+	e.Export = func(p *domain.Project, org *domain.Org) ([]byte, error) {
+		return pdf.Minutes(p, org, pdf.Options{Generated: testNow})
+	}
+	path := filepath.Join(t.TempDir(), "minutes.pdf")
+	var suggested string
+	saveTo(e, path, &suggested)
+	s.onExportTapped() // the button was built before the renderer was wired
+	if suggested != "长沙水务-会议交接纪要.pdf" {
+		t.Errorf("suggested file name %q", suggested)
+	}
+	if msg := strings.ReplaceAll(dialogText(t, e), "\n", ""); !strings.Contains(msg, "会议交接纪要已保存："+path) {
+		t.Errorf("after saving the minutes the person is told %q", msg)
+	}
+	minutes := pdfText(t, path)
+	for _, w := range []string{"项目会议交接纪要", "长沙总部3楼会议室", "2026-12-0114:00", "王芳", "周强",
+		"提供OA接口文档", "12月15日前完成测试环境部署"} {
+		if !strings.Contains(minutes, w) {
+			t.Errorf("the minutes lack %q:\n%s", w, minutes)
+		}
 	}
 
 	test.Tap(s.complete)

@@ -20,6 +20,7 @@ import (
 type InitiationScreen struct {
 	widget.BaseWidget
 	*problemLines
+	hushing
 
 	env      *env
 	id       string
@@ -27,7 +28,6 @@ type InitiationScreen struct {
 	parent   *domain.Project
 	in       *domain.Initiation
 	editable bool
-	loading  bool
 	save     *saver
 
 	name     *widget.Label
@@ -121,16 +121,13 @@ func (s *InitiationScreen) build() fyne.CanvasObject {
 	e, p, in := s.env, s.p, s.in
 	defer s.hush()()
 
-	trailing := []fyne.CanvasObject{s.save.state}
 	if s.editable {
-		s.initiate = widget.NewButtonWithIcon(actionLabel(domain.ActInitiate), theme.ConfirmIcon(), s.onInitiateTapped)
-		s.initiate.Importance = widget.HighImportance
-		trailing = append(trailing, s.initiate)
+		s.initiate = formAction(actionLabel(domain.ActInitiate), theme.ConfirmIcon(), s.onInitiateTapped)
 	}
 	s.name = heading("")
 	s.name.Wrapping = fyne.TextWrapWord
 	header := container.NewVBox(
-		pageHeader(lang.L("init.title")+" · "+p.Title(), func() { e.nav.openProject(p.ID) }, trailing...),
+		formHeader(heading(lang.L("init.title")+" · "+p.Title()), func() { e.nav.openProject(p.ID) }, s.save, s.initiate),
 	)
 	if !s.editable {
 		header.Add(note(lang.L("init.readOnly")))
@@ -196,8 +193,8 @@ func (s *InitiationScreen) build() fyne.CanvasObject {
 	if !s.editable {
 		disableAll(body)
 	}
-	return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil,
-		container.NewVScroll(container.NewPadded(body)))
+	page, _ := formPage(header, body)
+	return page
 }
 
 func (s *InitiationScreen) entry(path, label, hint string, v *string) fyne.CanvasObject {
@@ -309,27 +306,5 @@ func (s *InitiationScreen) matrixEdited(path string) {
 }
 
 func (s *InitiationScreen) onInitiateTapped() {
-	e, id := s.env, s.p.ID
-	s.initiate.Disable()
-	s.save.saveThen(func() error {
-		_, err := e.Store.Apply(e.ctx, id, domain.Command{Action: domain.ActInitiate}, e.User, e.Org)
-		return err
-	}, func(err error) {
-		if err != nil {
-			s.revalidate()
-			e.showError(err)
-			return
-		}
-		s.save.dirty = false
-		e.changed()
-		e.nav.openProject(id)
-	})
-}
-
-// hush makes widget callbacks not count as edits until the returned
-// function runs (while widgets are filled from the data).
-func (s *InitiationScreen) hush() func() {
-	prev := s.loading
-	s.loading = true
-	return func() { s.loading = prev }
+	s.save.applyAfterSave(s.initiate, s.p.ID, domain.Command{Action: domain.ActInitiate}, s.revalidate)
 }

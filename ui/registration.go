@@ -68,7 +68,7 @@ type RegistrationForm struct {
 	isNew bool
 
 	*problemLines
-	loading  bool // set while widgets are filled from p: their callbacks must not count as edits
+	hushing  // while widgets are filled from p: their callbacks do not count as edits
 	problems domain.Problems
 	save     *saver
 
@@ -175,7 +175,6 @@ func (f *RegistrationForm) build() {
 	defer f.hush()()
 
 	f.title = heading("")
-	f.title.Truncation = fyne.TextTruncateEllipsis
 	f.progress = widget.NewProgressBar()
 	f.progress.TextFormatter = func() string { return "" }
 	f.progressText = widget.NewLabel("")
@@ -183,17 +182,15 @@ func (f *RegistrationForm) build() {
 	if f.p.Status == domain.StatusReturned {
 		submitText = lang.L("reg.resubmit")
 	}
-	f.submit = widget.NewButtonWithIcon(submitText, theme.MailSendIcon(), f.onSubmitTapped)
-	f.submit.Importance = widget.HighImportance
+	f.submit = formAction(submitText, theme.MailSendIcon(), f.onSubmitTapped)
 	f.problemsBtn = widget.NewButtonWithIcon("", theme.WarningIcon(), f.onShowProblemsTapped)
 	f.problemsBtn.Importance = widget.WarningImportance
 	f.submitNote = note("")
 	f.submitNote.Hide()
 
-	back := widget.NewButtonWithIcon(lang.L("common.back"), theme.NavigateBackIcon(), f.onBackTapped)
 	kindLine := widget.NewLabel(kindLabel(f.p.Kind()) + " · " + f.p.Kind().FormName() + " · " + statusLabel(f.p.Status))
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, back, container.NewHBox(f.save.state, f.submit), f.title),
+		formHeader(f.title, f.onBackTapped, f.save, f.submit),
 		container.NewBorder(nil, nil, kindLine, container.NewHBox(f.progressText, f.problemsBtn),
 			f.progress),
 		f.submitNote,
@@ -213,8 +210,7 @@ func (f *RegistrationForm) build() {
 	for _, s := range f.sections() {
 		f.body.Add(s)
 	}
-	f.scroll = container.NewVScroll(container.NewPadded(f.body))
-	f.root = container.NewBorder(container.NewVBox(container.NewPadded(top), widget.NewSeparator()), nil, nil, nil, f.scroll)
+	f.root, f.scroll = formPage(container.NewPadded(top), f.body)
 }
 
 func lastDecision(p *domain.Project, a domain.Action) (domain.Decision, bool) {
@@ -1012,22 +1008,7 @@ func (f *RegistrationForm) onShowProblemsTapped() {
 }
 
 func (f *RegistrationForm) onSubmitTapped() {
-	e := f.env
-	id := f.p.ID
-	f.submit.Disable()
-	f.save.saveThen(func() error {
-		_, err := e.Store.Apply(e.ctx, id, domain.Command{Action: domain.ActSubmit}, e.User, e.Org)
-		return err
-	}, func(err error) {
-		if err != nil {
-			f.revalidate()
-			e.showError(err)
-			return
-		}
-		f.save.dirty = false
-		e.changed()
-		e.nav.openProject(id)
-	})
+	f.save.applyAfterSave(f.submit, f.p.ID, domain.Command{Action: domain.ActSubmit}, f.revalidate)
 }
 
 // ---- choosing the kind of a new registration ----
@@ -1136,12 +1117,4 @@ func (c *KindChooser) onDraftTapped(id string) {
 			e.nav.openRegistration(p)
 		})
 	})
-}
-
-// hush makes widget callbacks not count as edits until the returned
-// function runs (while widgets are filled from the data).
-func (f *RegistrationForm) hush() func() {
-	prev := f.loading
-	f.loading = true
-	return func() { f.loading = prev }
 }
