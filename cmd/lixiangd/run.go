@@ -41,6 +41,16 @@ const usage = `用法 (usage):
       检查并导入组织目录文件（用户新增或更新，版本号加一） (check and import an organisation file)
   lixiangd org export [-o FILE] [--data DIR]
       导出组织目录（默认写到标准输出） (export the organisation directory; standard output by default)
+  lixiangd import [--data DIR] [--as ADMIN_LOGIN] FILE...
+      把交换文件（lixiang.projects/v1，docs/interchange.md）中的项目直接导入服务器，以各自的申请人为准（迁移 PMIS 记录）。
+      每个文件全部导入或全部不导入：任何一个项目有错误，该文件一个也不导入；服务器上已有的项目（同一 ID）跳过，不覆盖，
+      所以重复导入不会产生重复项目。记录中的用户、区域、用户组须已在服务器的组织目录中。以 --as 指定的系统管理员身份记入日志
+      （默认目录中唯一的管理员）。有被拒绝的文件时退出状态为 1。
+      import interchange files straight into the server, each project for its own applicant (PMIS migration).
+      Each file goes in whole or not at all: one record with an error and nothing of that file is imported;
+      a project the server has already (same id) is skipped, never overwritten, so importing again adds nothing.
+      The people, regions and groups the records name must be in the server's directory. Journaled as the
+      administrator --as names (default: the directory's one admin). Exit status 1 when a file was refused.
 `
 
 // env is what a command reads from and writes to.
@@ -66,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.user(ctx, rest)
 	case "org":
 		return e.org(ctx, rest)
+	case "import":
+		return e.importFiles(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
