@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,7 +80,7 @@ func importDesktop(t *testing.T, srv *servertest.Instance, login string) (*local
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	eng := client.New(st, srv.URL, client.WithTimeout(10*time.Second))
+	eng := client.New(st, srv.URL, client.WithTimeout(10*time.Second), client.WithLogger(slog.New(slog.DiscardHandler)))
 	if _, err := eng.Login(t.Context(), login, servertest.Password); err != nil {
 		t.Fatalf("sign in %s: %v", login, err)
 	}
