@@ -3,6 +3,7 @@ package sqlitedb
 import (
 	"database/sql"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,23 +231,29 @@ func TestLoadReadsMigrationsInOrderAndRejectsBadNames(t *testing.T) {
 	}
 }
 
+// pragmasAre reads each pragma back from db and compares it with want.
+func pragmasAre(t *testing.T, db *sql.DB, want map[string]string) {
+	t.Helper()
+	for name, v := range want {
+		var got string
+		if err := db.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.EqualFold(got, v) {
+			t.Errorf("PRAGMA %s = %s, want %s", name, got, v)
+		}
+	}
+}
+
 func TestTheWriterIsOneConnectionConfiguredForSafeWrites(t *testing.T) {
 	db := openWriter(t, filepath.Join(t.TempDir(), "w.db"))
-	for name, want := range map[string]string{
+	pragmasAre(t, db, map[string]string{
 		"journal_mode": "wal",
 		"foreign_keys": "1",
 		"synchronous":  "2", // FULL
 		"busy_timeout": "5000",
 		"query_only":   "0",
-	} {
-		var got string
-		if err := db.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.EqualFold(got, want) {
-			t.Errorf("PRAGMA %s = %s, want %s", name, got, want)
-		}
-	}
+	})
 	if n := db.Stats().MaxOpenConnections; n != 1 {
 		t.Errorf("MaxOpenConnections = %d, want 1", n)
 	}
@@ -284,21 +291,13 @@ func TestReadersAreQueryOnlyAndReadBesideTheWriter(t *testing.T) {
 		t.Fatalf("Open readers: %v", err)
 	}
 	defer r.Close()
-	for name, want := range map[string]string{
+	pragmasAre(t, r, map[string]string{
 		"journal_mode": "wal",
 		"foreign_keys": "1",
 		"synchronous":  "2",
 		"busy_timeout": "5000",
 		"query_only":   "1",
-	} {
-		var got string
-		if err := r.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.EqualFold(got, want) {
-			t.Errorf("reader PRAGMA %s = %s, want %s", name, got, want)
-		}
-	}
+	})
 	if n := r.Stats().MaxOpenConnections; n != 4 {
 		t.Errorf("readers MaxOpenConnections = %d, want 4", n)
 	}
@@ -328,25 +327,39 @@ func TestOpenRefusesAWriterOfMoreThanOneConnection(t *testing.T) {
 	}
 }
 
+// TestOpenTakesAnyPath: the path is escaped in the URI, so a name with
+// characters that mean something there (? # % and spaces) is the file
+// opened, and opening it again finds what was written.
 func TestOpenTakesAnyPath(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "立项通 数据 #1 ?x=%41")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "本地 库?.db")
-	db := openWriter(t, path)
-	if err := migrate(t, db, first, t0); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("the database is not at the path given: %v", err)
-	}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), "本地 库?.db") {
-			t.Errorf("stray file %q next to the database", e.Name())
+	root := t.TempDir()
+	for _, name := range []string{"本地 库?.db", "a#b.db", "%41.db", "x?mode=ro.db", "立项通 数据 #1 ?x=%41/lixiang.db"} {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
 		}
+		db := openWriter(t, path)
+		if err := migrate(t, db, first, t0); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		db.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("%s: the database is not at the path given: %v", name, err)
+		}
+		db = openWriter(t, path)
+		if n := count(t, db, "SELECT count(*) FROM a"); n != 1 {
+			t.Errorf("%s: reopened, %d rows, want 1", name, n)
+		}
+		db.Close()
+	}
+	var stray []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.Contains(d.Name(), ".db") {
+			stray = append(stray, p)
+		}
+		return nil
+	})
+	if len(stray) > 0 {
+		t.Errorf("stray files beside the databases: %q", stray)
 	}
 }
 

@@ -47,6 +47,16 @@ var stores = []store{
 	}, "lixiangd"},
 }
 
+// load reads the store's migrations from its folder.
+func (s store) load(t *testing.T) []sqlitedb.Migration {
+	t.Helper()
+	ms, err := sqlitedb.Load(os.DirFS(s.migrations), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
 // oldDatabase writes, without this package, a database at path as the
 // store's old code left it after applying the migrations up to version
 // upTo, stamped "2026-01-05T08:00:00.000000000Z".
@@ -102,10 +112,7 @@ func versions(t *testing.T, path string) map[int]string {
 func TestTheStoresOpenTheirOlderDatabasesAndMigrateThemForward(t *testing.T) {
 	for _, s := range stores {
 		t.Run(s.name, func(t *testing.T) {
-			ms, err := sqlitedb.Load(os.DirFS(s.migrations), ".")
-			if err != nil {
-				t.Fatal(err)
-			}
+			ms := s.load(t)
 			if len(ms) < 2 {
 				t.Skipf("%s has one migration: no older version to start from", s.name)
 			}
@@ -149,10 +156,7 @@ func TestTheStoresOpenTheirOlderDatabasesAndMigrateThemForward(t *testing.T) {
 func TestTheStoresRefuseADatabaseFromANewerProgram(t *testing.T) {
 	for _, s := range stores {
 		t.Run(s.name, func(t *testing.T) {
-			ms, err := sqlitedb.Load(os.DirFS(s.migrations), ".")
-			if err != nil {
-				t.Fatal(err)
-			}
+			ms := s.load(t)
 			path := filepath.Join(t.TempDir(), "newer.db")
 			last := ms[len(ms)-1].Version
 			oldDatabase(t, path, ms, last)
