@@ -133,7 +133,7 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir string, opts Migra
 				return err
 			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-				m.Version, m.Name, now().UTC().Format(TimeLayout))
+				m.Version, m.Name, FormatTime(now()))
 			return err
 		})
 		if err != nil {

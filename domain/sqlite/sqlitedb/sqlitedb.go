@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -33,6 +34,18 @@ import (
 // TimeLayout is how both stores write times: UTC, fixed width, so that
 // text order is time order. Migrate stamps applied_at with it.
 const TimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// FormatTime writes t as the stores keep times (TimeLayout, in UTC).
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// ParseTime reads a time that FormatTime wrote.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse stored time %q: %w", s, err)
+	}
+	return t, nil
+}
 
 // busyTimeout is how long (ms) a connection waits for a lock held by
 // another before it reports SQLITE_BUSY.

@@ -391,3 +391,20 @@ func TestInTxKeepsAllOrNothing(t *testing.T) {
 		t.Fatalf("%d rows after a committed transaction, want 2", n)
 	}
 }
+
+func TestStoredTimesRoundTripAndSortAsText(t *testing.T) {
+	beijing := time.FixedZone("CST", 8*3600)
+	earlier := time.Date(2026, 3, 2, 17, 30, 0, 5, beijing) // 09:30:00.000000005 UTC
+	later := time.Date(2026, 3, 2, 9, 30, 0, 10, time.UTC)
+	a, b := FormatTime(earlier), FormatTime(later)
+	if a != "2026-03-02T09:30:00.000000005Z" || !(a < b) {
+		t.Fatalf("FormatTime: %q, %q", a, b)
+	}
+	got, err := ParseTime(a)
+	if err != nil || !got.Equal(earlier) {
+		t.Fatalf("ParseTime(%q) = %v, %v", a, got, err)
+	}
+	if _, err := ParseTime("2026-03-02 09:30"); err == nil || !strings.Contains(err.Error(), "2026-03-02 09:30") {
+		t.Errorf("ParseTime of a malformed time = %v, want an error naming it", err)
+	}
+}

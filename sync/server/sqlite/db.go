@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"lixiang/domain"
 	"lixiang/domain/sqlite/sqlitedb"
@@ -31,19 +30,12 @@ var migrationFS embed.FS
 // migrationDir is where migrationFS holds the migrations (NNNN_name.sql).
 const migrationDir = "migrations"
 
-// timeLayout is how times are stored: UTC, fixed width, so that text order
-// is time order.
-const timeLayout = sqlitedb.TimeLayout
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("parse stored time %q: %w", s, err)
-	}
-	return t, nil
-}
+// Times are stored as sqlitedb writes them: UTC, fixed width, so that text
+// order is time order.
+var (
+	formatTime = sqlitedb.FormatTime
+	parseTime  = sqlitedb.ParseTime
+)
 
 // readers is the size of the read-only connection pool.
 const readers = 4
