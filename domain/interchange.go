@@ -310,8 +310,8 @@ func ValidID(id string) bool { return uuidRE.MatchString(id) }
 // Check returns every problem of the document (errors make it invalid) and
 // the warnings: a draft (or returned registration) may hold anything a
 // person typed, so its registration's problems are warnings; any problem of
-// a record past the registration stage, bad identities and duplicates are
-// errors.
+// a record past the registration stage, an attachment's metadata
+// (ValidateAttachment), bad identities and duplicates are errors.
 func (d *Document) Check(org *Org) (errs, warns Problems) {
 	seen := map[string]bool{}
 	for i := range d.Projects {
@@ -368,8 +368,16 @@ func CheckProject(p *Project, org *Org) (errs, warns Problems) {
 	// typed; its problems are for them to fix before submitting, so they
 	// are warnings, and the record can be imported without losing input.
 	editable := p.Status == StatusDraft || p.Status == StatusReturned
+	// Except an attachment's metadata: a file name with a path, a hash that
+	// is no SHA-256 or an impossible size is never right, in any state
+	// (other devices open the file by them).
+	attachments := prefixed("registration.", ValidateAttachments(p.Registration.Attachments))
+	errs = append(errs, attachments...)
 	for _, x := range Validate(&p.Registration, org) {
 		x.Path = "registration." + x.Path
+		if slices.Contains(attachments, x) {
+			continue
+		}
 		if editable {
 			warns = append(warns, x)
 		} else {

@@ -230,6 +230,20 @@ func TestDocumentCheck(t *testing.T) {
 			ps[2].Decisions[1].ActorID = ""
 			return ps
 		}, []string{"projects[2].decisions[0].action", "projects[2].decisions[1].actor_id"}, nil},
+		// An attachment's metadata is never right broken, whatever the
+		// state: other devices open the file by it (bug 4).
+		{"a draft's attachment named with a path, hashed wrong, sized absurdly: errors", func(ps []domain.Project) []domain.Project {
+			ps[1].Registration.Background.UserScale = "800"
+			a := &ps[1].Registration.Attachments[0]
+			a.Name, a.SHA256, a.Size = "../../etc/passwd", "abc", -1
+			return ps
+		}, []string{"projects[1].registration.attachments[0].name", "projects[1].registration.attachments[0].sha256",
+			"projects[1].registration.attachments[0].size"}, nil},
+		{"a submitted project's attachment with a NUL: one error", func(ps []domain.Project) []domain.Project {
+			ps[1].Registration.Background.UserScale = "800"
+			ps[0].Registration.Attachments[0].Name = "a\x00b.pdf"
+			return ps
+		}, []string{"projects[0].registration.attachments[0].name"}, nil},
 		{"a number with spaces", func(ps []domain.Project) []domain.Project {
 			ps[1].Registration.Background.UserScale = "800"
 			ps[2].Number = " WT-2026-0031"

@@ -1,5 +1,12 @@
 package domain
 
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // Registration is the form of stage 1 (登记): a 实施登记 (implementation
 // registration) for local and SaaS projects, a 问题登记 (issue registration)
 // raised on an existing project for upgrade projects. One type carries every
@@ -146,6 +153,83 @@ type Attachment struct {
 	Role    AttachmentRole `json:"role"`
 	AddedBy string         `json:"added_by,omitempty"`
 	AddedAt string         `json:"added_at,omitempty"` // RFC 3339
+}
+
+// Limits of an attachment's metadata.
+const (
+	// MaxAttachmentSize is the largest file an attachment may be (64 MiB):
+	// the server takes no larger upload (wire.MaxAttachment).
+	MaxAttachmentSize = 64 << 20
+	// MaxAttachmentName is the longest file name, in bytes (about 85
+	// Chinese characters): what file systems allow.
+	MaxAttachmentName = 255
+)
+
+// ValidateAttachment checks the metadata of one attachment (附件) that
+// other devices and files must be able to trust whatever state the project
+// is in: a plain file name (not empty, no path: no / \ or NUL, no control
+// characters, not . or ..), a SHA-256 of 64 lower-case hex digits, and a
+// size from 0 to MaxAttachmentSize. Paths are relative to the attachment
+// ("name", "sha256", "size"). The one check of this metadata: the form,
+// the interchange file and the server's push all call it.
+func ValidateAttachment(a Attachment) Problems {
+	var ps Problems
+	add := func(path, code, zh, en string) {
+		ps = append(ps, Problem{Path: path, Code: code, Message: zh, English: en})
+	}
+	name := func(zh, en string) (string, string) { // the name as typed, control characters escaped
+		return fmt.Sprintf("%s（现为 %q）", zh, clip(a.Name)), fmt.Sprintf("%s (got %q)", en, clip(a.Name))
+	}
+	switch {
+	case blank(a.Name):
+		add("name", PRequired, "附件须有文件名", "an attachment needs its file name")
+	case !utf8.ValidString(a.Name):
+		zh, en := name("附件文件名不是有效的文字（UTF-8）", "the attachment's file name is not valid UTF-8")
+		add("name", PFormat, zh, en)
+	case strings.ContainsAny(a.Name, "/\\\x00"):
+		zh, en := name("附件文件名只能是文件名本身，不能含有路径（/ 或 \\）或空字符", "the attachment's file name must be a plain name: no path (/ or \\) and no NUL")
+		add("name", PFormat, zh, en)
+	case strings.IndexFunc(a.Name, unicode.IsControl) >= 0:
+		zh, en := name("附件文件名不能含有控制字符（换行、制表符等）", "the attachment's file name must not hold control characters (line breaks, tabs, …)")
+		add("name", PFormat, zh, en)
+	case a.Name == "." || a.Name == "..":
+		zh, en := name("附件文件名不能是“.”或“..”", "the attachment's file name cannot be . or ..")
+		add("name", PFormat, zh, en)
+	case len(a.Name) > MaxAttachmentName:
+		add("name", PRange, fmt.Sprintf("附件文件名过长（最多 %d 字节，约 %d 个汉字；现为 %d 字节）", MaxAttachmentName, MaxAttachmentName/3, len(a.Name)),
+			fmt.Sprintf("the attachment's file name is too long (at most %d bytes, got %d)", MaxAttachmentName, len(a.Name)))
+	}
+	if !sha256RE.MatchString(a.SHA256) {
+		add("sha256", PFormat, fmt.Sprintf("附件校验值（SHA-256）须为 64 位小写十六进制数字（现为 %q）", clip(a.SHA256)),
+			fmt.Sprintf("the attachment's sha256 must be 64 lower-case hex digits (got %q)", clip(a.SHA256)))
+	}
+	if a.Size < 0 || a.Size > MaxAttachmentSize {
+		add("size", PRange, fmt.Sprintf("附件大小须为 0 到 %d MB（%d 字节）之间（现为 %d 字节）", MaxAttachmentSize>>20, MaxAttachmentSize, a.Size),
+			fmt.Sprintf("the attachment's size must be from 0 to %d MiB (%d bytes), got %d", MaxAttachmentSize>>20, MaxAttachmentSize, a.Size))
+	}
+	return ps
+}
+
+// clip shortens a value quoted in a message to its first 80 bytes.
+func clip(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	i := 80
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+// ValidateAttachments checks the metadata of every attachment of a
+// registration (ValidateAttachment), with paths such as attachments[1].name.
+func ValidateAttachments(as []Attachment) Problems {
+	var ps Problems
+	for i, a := range as {
+		ps = append(ps, prefixed(fmt.Sprintf("attachments[%d].", i), ValidateAttachment(a))...)
+	}
+	return ps
 }
 
 // NeedsSpecialApproval reports whether the registration needs 特批 before it

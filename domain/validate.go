@@ -235,15 +235,7 @@ func (c *checker) run() {
 		if a.Role != AttachPresales && a.Role != AttachOther {
 			c.add(p+".role", PChoice, "附件类型不正确", "unknown attachment role")
 		}
-		if blank(a.Name) || strings.ContainsAny(a.Name, "/\\\x00") {
-			c.add(p+".name", PFormat, "附件文件名不能为空，也不能含有 / \\ 或空字符", "an attachment name must be a plain file name")
-		}
-		if a.Size < 0 {
-			c.add(p+".size", PRange, "附件大小不能为负数", "size cannot be negative")
-		}
-		if !sha256RE.MatchString(a.SHA256) {
-			c.add(p+".sha256", PFormat, "附件校验值（SHA-256）格式不正确", "sha256 must be 64 lower-case hex digits")
-		}
+		c.ps = append(c.ps, prefixed(p+".", ValidateAttachment(a))...)
 	}
 	c.required("attachments", hasPresales, "请上传售前解决方案/客户需求登记表附件", "attach the presales solution / customer requirement form")
 

@@ -83,6 +83,19 @@ var sampleCases = []sampleCase{
 		summary: "1 个项目：1 个有效，0 个无效；0 个错误，0 个提示"},
 	{file: "saas-draft.json", code: cli.ExitOK, warns: 10,
 		summary: "1 个项目：1 个有效，0 个无效；0 个错误，10 个提示"},
+	// A draft may be unfinished, but its attachments' metadata is never
+	// right broken (bug 4): paths and NUL in names, a hash that is no
+	// SHA-256, impossible sizes.
+	{file: "saas-draft-bad-attachments.json", code: cli.ExitInvalid, warns: 9,
+		summary: "1 个项目：0 个有效，1 个无效；6 个错误，9 个提示",
+		errors: []string{
+			"projects[0].registration.attachments[1].name",   // ../../.ssh/authorized_keys
+			"projects[0].registration.attachments[1].sha256", // an MD5 in capitals
+			"projects[0].registration.attachments[1].size",   // -1
+			"projects[0].registration.attachments[2].name",   // a NUL
+			"projects[0].registration.attachments[2].size",   // a terabyte
+			"projects[0].registration.attachments[3].name",   // a line break
+		}},
 	{file: "saas-invalid.json", code: cli.ExitInvalid,
 		summary: "1 个项目：0 个有效，1 个无效；10 个错误，0 个提示",
 		errors: []string{

@@ -130,6 +130,33 @@ func TestImportRefusesInvalidFile(t *testing.T) {
 	}
 }
 
+// A draft whose attachments are named with a path or a NUL, hashed with
+// no SHA-256 or sized impossibly is refused whole, naming each field (bug 4).
+func TestImportRefusesBrokenAttachmentMetadata(t *testing.T) {
+	data := t.TempDir()
+	code, out, _ := run(t, "", "import", filepath.Join(samples, "saas-draft-bad-attachments.json"), "--data", data)
+	if code != cli.ExitInvalid {
+		t.Fatalf("exit %d, want %d\n%s", code, cli.ExitInvalid, out)
+	}
+	for _, want := range []string{"未导入任何项目",
+		"错误 projects[0].registration.attachments[1].name: 附件文件名只能是文件名本身",
+		"错误 projects[0].registration.attachments[1].sha256: 附件校验值（SHA-256）须为 64 位小写十六进制数字",
+		"错误 projects[0].registration.attachments[2].name:",
+		"错误 projects[0].registration.attachments[2].size: 附件大小须为 0 到 64 MB",
+		"错误 projects[0].registration.attachments[3].name: 附件文件名不能含有控制字符"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the refusal does not say %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = run(t, "", "export", "--all", "--data", data)
+	if code != cli.ExitOK {
+		t.Fatalf("export: exit %d", code)
+	}
+	if doc, err := domain.DecodeDocument([]byte(out)); err != nil || len(doc.Projects) != 0 {
+		t.Fatalf("something was imported: %v %v", err, doc)
+	}
+}
+
 func TestExportUsage(t *testing.T) {
 	data := t.TempDir()
 	for _, tc := range []struct {

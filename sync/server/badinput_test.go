@@ -261,7 +261,9 @@ func TestRuleBreakingContentIsRefusedWithItsReason(t *testing.T) {
 		p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), c.Now())
 		return p, created(t, srv, tok, p)
 	}
-	set := func(p *domain.Project, version int64, path, value string) wire.Result {
+	// change is an edit setting path to value (reading the old value signs
+	// in: do it before taking a digest).
+	change := func(p *domain.Project, version int64, path, value string) wire.Change {
 		flat, err := domain.Flatten(serverProject(t, srv, p.ID))
 		if err != nil {
 			t.Fatal(err)
@@ -270,27 +272,35 @@ func TestRuleBreakingContentIsRefusedWithItsReason(t *testing.T) {
 		if !ok {
 			old = "null"
 		}
-		return srv.Push(t, tok, wire.Change{ID: servertest.NewID(t), ProjectID: p.ID, Kind: wire.KindEdit, BaseVersion: version,
-			Changes: []domain.FieldChange{{Path: path, Old: old, New: value}}}).Results[0]
+		return wire.Change{ID: servertest.NewID(t), ProjectID: p.ID, Kind: wire.KindEdit, BaseVersion: version,
+			Changes: []domain.FieldChange{{Path: path, Old: old, New: value}}}
+	}
+	set := func(p *domain.Project, version int64, path, value string) wire.Result {
+		return srv.Push(t, tok, change(p, version, path, value)).Results[0]
 	}
 
 	// Edits a draft must refuse: they are never right, draft or not.
-	for _, tt := range []struct{ name, path, value, bug string }{
-		{"attachment name with ../", "registration.attachments[0].name", `"../../etc/passwd"`, "4"},
-		{"attachment name with a NUL", "registration.attachments[0].name", `"a\u0000b.pdf"`, "4"},
-		{"attachment name with a backslash", "registration.attachments[0].name", `"..\\..\\boot.ini"`, "4"},
-		{"attachment hash that is not a SHA-256", "registration.attachments[0].sha256", `"abc"`, "4"},
-		{"negative attachment size", "registration.attachments[0].size", `-1`, "4"},
+	for _, tt := range []struct{ name, path, value string }{
+		{"attachment name with ../", "registration.attachments[0].name", `"../../etc/passwd"`},
+		{"attachment name with a NUL", "registration.attachments[0].name", `"a\u0000b.pdf"`},
+		{"attachment name with a backslash", "registration.attachments[0].name", `"..\\..\\boot.ini"`},
+		{"attachment name with a line break", "registration.attachments[0].name", `"a\nb.pdf"`},
+		{"attachment name ..", "registration.attachments[0].name", `".."`},
+		{"empty attachment name", "registration.attachments[0].name", `""`},
+		{"attachment hash that is not a SHA-256", "registration.attachments[0].sha256", `"abc"`},
+		{"attachment hash in capitals", "registration.attachments[0].sha256", `"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"`},
+		{"negative attachment size", "registration.attachments[0].size", `-1`},
+		{"attachment size of a terabyte", "registration.attachments[0].size", `1099511627776`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, v := newDraft()
+			ch := change(p, v, tt.path, tt.value)
 			before := serverDigest(t, db, false)
-			res := set(p, v, tt.path, tt.value)
-			if res.Status != wire.StatusRefused {
-				knownServerBug(t, "BUG %s (reported): an edit setting %s to %s is %s on the server (and goes to every device that pulls the draft); "+
-					"only submission checks attachments (domain.Validate), and sync/server/push.go edit checks types only", tt.bug, tt.path, tt.value, res.Status)
+			res := srv.Push(t, tok, ch).Results[0]
+			e := mustRefuse(t, tt.name, res, domain.EINVALID)
+			if len(e.Problems) != 1 || e.Problems[0].Path != tt.path || e.Problems[0].Message == "" || e.Problems[0].English == "" {
+				t.Errorf("the refusal does not name %s: %+v", tt.path, e.Problems)
 			}
-			mustRefuse(t, tt.name, res, domain.EINVALID)
 			if serverDigest(t, db, false) != before {
 				t.Fatal("the refused edit changed the server")
 			}
@@ -320,7 +330,6 @@ func TestRuleBreakingContentIsRefusedWithItsReason(t *testing.T) {
 		{"negative user scale", "registration.background.user_scale", `"-5"`, "background.user_scale"},
 		{"user scale of 25 digits", "registration.background.user_scale", `"9999999999999999999999999"`, "background.user_scale"},
 		{"seal count in words", "registration.background.seal_count", `"很多"`, "background.seal_count"},
-		{"attachment name with ../", "registration.attachments[0].name", `"../x.pdf"`, "attachments[0].name"},
 	} {
 		t.Run("submission with "+tt.name, func(t *testing.T) {
 			p, v := newDraft()
@@ -358,6 +367,116 @@ func TestRuleBreakingContentIsRefusedWithItsReason(t *testing.T) {
 		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			t.Fatalf("table %s: %v", table, err)
 		}
+	}
+}
+
+// TestBrokenAttachmentMetadataIsRefused (bug 4): a project whose
+// attachment is named with a path, hashed with no SHA-256 or sized
+// impossibly is refused when it is created — as field changes or as a
+// document — and so is any edit that would leave an attachment it touches
+// so, whether it sets one field, a whole row or the whole list; each
+// refusal names the fields, and the rest of the batch applies.
+func TestBrokenAttachmentMetadataIsRefused(t *testing.T) {
+	srv, c := start(t)
+	db := openServerDB(t, srv)
+	tok := srv.Token(t, "zhangwei")
+	broken := func() *domain.Project {
+		p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), c.Now())
+		other := p.Registration.Attachments[0]
+		other.ID, other.Name, other.SHA256, other.Size, other.Role = "a-2", "../报价单.xlsx", "abc", -1, domain.AttachOther
+		p.Registration.Attachments = append(p.Registration.Attachments, other)
+		return p
+	}
+	wantNamed := func(t *testing.T, e *wire.Error, paths ...string) {
+		t.Helper()
+		var got []string
+		for _, pr := range e.Problems {
+			got = append(got, pr.Path)
+			if pr.Message == "" || pr.English == "" {
+				t.Errorf("a problem without its messages: %+v", pr)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(paths, " ") {
+			t.Errorf("the refusal names %v, want %v", got, paths)
+		}
+	}
+	rowPaths := []string{"registration.attachments[1].name", "registration.attachments[1].sha256", "registration.attachments[1].size"}
+
+	for _, how := range []string{"field changes", "document"} {
+		t.Run("a create as "+how, func(t *testing.T) {
+			p := broken()
+			ch := servertest.EditChange(t, nil, p, 0)
+			if how == "document" {
+				ch = servertest.DocChange(t, p)
+			}
+			before := serverDigest(t, db, false)
+			e := mustRefuse(t, how, srv.Push(t, tok, ch).Results[0], domain.EINVALID)
+			wantNamed(t, e, rowPaths...)
+			if serverDigest(t, db, false) != before {
+				t.Fatal("the refused create changed the server")
+			}
+		})
+	}
+
+	p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), c.Now())
+	v := created(t, srv, tok, p)
+	good := p.Registration.Attachments[0]
+	good.ID, good.Name, good.Role = "a-2", "报价单.xlsx", domain.AttachOther
+	row := func(a domain.Attachment) string {
+		b, _ := json.Marshal(a)
+		return string(b)
+	}
+	badRow := good
+	badRow.Name = "C:\\Windows\\报价单.xlsx"
+	edit := func(fcs ...domain.FieldChange) wire.Change {
+		return wire.Change{ID: servertest.NewID(t), ProjectID: p.ID, Kind: wire.KindEdit, BaseVersion: v, Changes: fcs}
+	}
+	notes := edit(domain.FieldChange{Path: "registration.other.notes", Old: "null", New: `"附件待补"`})
+	for _, tt := range []struct {
+		name  string
+		ch    wire.Change
+		paths []string
+	}{
+		{"a new row whose hash is missing", edit(
+			domain.FieldChange{Path: "registration.attachments[1].id", Old: "null", New: `"a-2"`},
+			domain.FieldChange{Path: "registration.attachments[1].name", Old: "null", New: `"报价单.xlsx"`},
+			domain.FieldChange{Path: "registration.attachments[1].size", Old: "null", New: `4`},
+			domain.FieldChange{Path: "registration.attachments[1].role", Old: "null", New: `"other"`}),
+			[]string{"registration.attachments[1].sha256"}},
+		{"a whole row with a path in its name", edit(
+			domain.FieldChange{Path: "registration.attachments[1]", Old: "null", New: row(badRow)}),
+			[]string{"registration.attachments[1].name"}},
+		{"the whole list with a broken row", edit(
+			domain.FieldChange{Path: "registration.attachments", Old: "[" + row(p.Registration.Attachments[0]) + "]",
+				New: "[" + row(p.Registration.Attachments[0]) + "," + row(badRow) + "]"}),
+			[]string{"registration.attachments[1].name"}},
+		{"a good field and a broken one", edit(
+			domain.FieldChange{Path: "registration.attachments[0].mime", Old: `"` + good.MIME + `"`, New: `"application/pdf"`},
+			domain.FieldChange{Path: "registration.attachments[0].size", Old: "4", New: `-4`}),
+			[]string{"registration.attachments[0].size"}},
+	} {
+		t.Run("an edit of "+tt.name, func(t *testing.T) {
+			before := serverDigest(t, db, false)
+			res := srv.Push(t, tok, tt.ch).Results[0]
+			wantNamed(t, mustRefuse(t, tt.name, res, domain.EINVALID), tt.paths...)
+			if serverDigest(t, db, false) != before {
+				t.Fatal("the refused edit changed the server")
+			}
+		})
+	}
+
+	// Between two good edits in one batch: they apply, it is refused.
+	addGood := edit(domain.FieldChange{Path: "registration.attachments[1]", Old: "null", New: row(good)})
+	addGood.BaseVersion = v
+	bad := edit(domain.FieldChange{Path: "registration.attachments[0].name", Old: `"` + good.Name + `"`, New: `"a/b.docx"`})
+	rs := srv.Push(t, tok, notes, bad, addGood).Results
+	mustApply(t, "the notes", rs[0])
+	mustRefuse(t, "a path as a name", rs[1], domain.EINVALID)
+	mustApply(t, "a good attachment", rs[2])
+	got := serverProject(t, srv, p.ID)
+	if len(got.Registration.Attachments) != 2 || got.Registration.Attachments[0].Name != p.Registration.Attachments[0].Name ||
+		got.Registration.Attachments[1] != good || got.Registration.Other.Notes != "附件待补" {
+		t.Fatalf("the server holds %+v", got.Registration)
 	}
 }
 

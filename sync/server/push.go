@@ -590,6 +590,9 @@ func (r *run) checkNew(c wire.Change, p *domain.Project, journal []domain.FieldC
 		return nil, domain.Errorf(domain.EFORBIDDEN, "%[1]s须由%[2]s发起", "a %[3]s registration is raised by %[4]s",
 			k.FormName(), zh, string(k), en)
 	}
+	if err := checkAttachments(p); err != nil {
+		return nil, err
+	}
 	if k == domain.KindUpgrade && p.Registration.ParentID != "" {
 		if err := r.checkParent(p.Registration.ParentID); err != nil {
 			return nil, err
@@ -612,6 +615,9 @@ func (r *run) edit(cur *domain.Project, c wire.Change) (*outcome, error) {
 		return nil, err
 	}
 	if err := checkFields(changes); err != nil {
+		return nil, err
+	}
+	if err := checkAttachmentEdits(cur, changes); err != nil {
 		return nil, err
 	}
 	merged, applied, conflicts, err := domain.Merge(cur, changes)
