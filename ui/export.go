@@ -30,6 +30,9 @@ func saveDialog(win fyne.Window) saveAsFunc {
 	return func(name string, done func(fyne.URIWriteCloser, error)) {
 		d := dialog.NewFileSave(done, win)
 		d.SetFileName(name)
+		// Fyne opens it at its minimum size: give the folders room.
+		c := win.Canvas().Size()
+		d.Resize(fyne.NewSize(min(900, c.Width*0.9), min(620, c.Height*0.9)))
 		d.Show()
 	}
 }

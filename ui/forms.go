@@ -19,10 +19,15 @@ import (
 // as people type, and applying the action after a last save.
 
 // formHeader is the top line of a form: back, the title, the save state,
-// any extra buttons, and the form's action (提交 / 完成交接 / 立项) last;
-// action is nil on a read-only view.
+// any extra buttons, and the form's action (提交 / 完成交接 / 立项) last.
+// action is nil on a read-only view, which has nothing to save either: it
+// shows no save state.
 func formHeader(title *widget.Label, back func(), save *saver, action *widget.Button, extra ...fyne.CanvasObject) fyne.CanvasObject {
-	trailing := append([]fyne.CanvasObject{save.state}, extra...)
+	var trailing []fyne.CanvasObject
+	if action != nil {
+		trailing = append(trailing, save.state)
+	}
+	trailing = append(trailing, extra...)
 	if action != nil {
 		trailing = append(trailing, action)
 	}

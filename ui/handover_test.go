@@ -148,3 +148,31 @@ func TestHandoverIsRecordedCompletedAndExported(t *testing.T) {
 		t.Errorf("after completing the app went to %q", nav.lastCall())
 	}
 }
+
+// Someone who may only look at the handover sees it read-only: no save
+// state (there is nothing of theirs to save), no 完成会议交接, but the
+// minutes can still be exported.
+func TestHandoverReadOnlyViewHasNothingToSave(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	id := "01a30000-0000-7000-8000-000000000701"
+	storedProject(t, st, id, domain.KindSaaS, "蜜雪冰城", nil,
+		"zhangwei", domain.Command{Action: domain.ActSubmit},
+		"zhengshuang", domain.Command{Action: domain.ActApprove})
+	e, _ := testEnv(t, st, "zhangwei")
+	e.Export = func(p *domain.Project, org *domain.Org) ([]byte, error) {
+		return pdf.Minutes(p, org, pdf.Options{Generated: testNow})
+	}
+	s := NewHandoverScreen(e, id)
+	showIn(t, s)
+	shows(t, s, "只读", "导出会议纪要 PDF")
+	lacks(t, s, "尚未保存", "完成会议交接")
+
+	path := filepath.Join(t.TempDir(), "minutes.pdf")
+	var suggested string
+	saveTo(e, path, &suggested)
+	tapButton(t, s, "导出会议纪要 PDF")
+	if got := pdfText(t, path); !strings.Contains(got, "蜜雪冰城股份有限公司") || !strings.Contains(got, "项目会议交接纪要") {
+		t.Errorf("the minutes of a read-only view:\n%s", got)
+	}
+}
