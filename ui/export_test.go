@@ -188,3 +188,17 @@ func TestExportAsksWhereToSaveWithTheSuggestedName(t *testing.T) {
 	}
 	shows(t, top, "山东高速集团有限公司电子签章项目-登记表.pdf")
 }
+
+// A suggested file name keeps the project's name but not the characters
+// Windows, macOS or Linux refuse in a file name.
+func TestExportFileNameDropsCharactersFileSystemsRefuse(t *testing.T) {
+	for in, want := range map[string]string{
+		"山东高速集团有限公司电子签章项目":      "山东高速集团有限公司电子签章项目-登记表.pdf",
+		"A/B\\C:D*E?F\"G<H>I|J": "A_B_C_D_E_F_G_H_I_J-登记表.pdf",
+		" 蜜雪冰城\x00 ":            "蜜雪冰城-登记表.pdf",
+	} {
+		if got := exportFileName(in, "登记表"); got != want {
+			t.Errorf("exportFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
