@@ -28,7 +28,7 @@ func Minutes(p *domain.Project, org *domain.Org, opts Options) ([]byte, error) {
 	}
 	r := &p.Registration
 	h, prefilled := handoverOf(p, org)
-	title := projectName(p) + " 项目会议交接纪要"
+	title := minutesTitle(projectName(p))
 	d, err := newDoc(opts, "立项通 · 项目会议交接纪要", k.NumberName()+" "+p.DisplayNumber(), title, "项目会议交接纪要")
 	if err != nil {
 		return nil, err
@@ -322,4 +322,14 @@ func (d *doc) signOff() {
 		d.y = y + lh + 2
 		d.check(d.y)
 	}
+}
+
+// minutesTitle is the minutes' heading: the project name followed by
+// 会议交接纪要, without saying 项目 twice when the name already ends with it
+// ("…电子签章项目会议交接纪要", not "…电子签章项目 项目会议交接纪要").
+func minutesTitle(name string) string {
+	if strings.HasSuffix(name, "项目") {
+		return name + "会议交接纪要"
+	}
+	return name + " 项目会议交接纪要"
 }
