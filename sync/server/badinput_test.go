@@ -311,12 +311,10 @@ func TestRuleBreakingContentIsRefusedWithItsReason(t *testing.T) {
 		p.CreatedAt = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
 		before := serverDigest(t, db, false)
 		res := srv.Push(t, tok, servertest.EditChange(t, nil, p, 0)).Results[0]
-		if res.Status != wire.StatusRefused {
-			knownServerBug(t, "BUG 5 (reported): a new project with created_at %s is %s: the server keeps the device's creation time "+
-				"unchecked (sync/server/push.go checkNew stamps it only when zero), and the year goes into the SVN path at initiation",
-				p.CreatedAt.Format(time.RFC3339), res.Status)
+		e := mustRefuse(t, "year 0", res, domain.EINVALID)
+		if len(e.Problems) != 1 || e.Problems[0].Path != "created_at" {
+			t.Errorf("the refusal does not name created_at: %+v", e.Problems)
 		}
-		mustRefuse(t, "year 0", res, domain.EINVALID)
 		if serverDigest(t, db, false) != before {
 			t.Fatal("the refused creation changed the server")
 		}
@@ -370,13 +368,13 @@ func TestRuleBreakingContentIsRefusedWithItsReason(t *testing.T) {
 	}
 }
 
-// TestBrokenAttachmentMetadataIsRefused (bug 4): a project whose
+// TestBadInputAttachmentMetadata (bug 4): a project whose
 // attachment is named with a path, hashed with no SHA-256 or sized
 // impossibly is refused when it is created — as field changes or as a
 // document — and so is any edit that would leave an attachment it touches
 // so, whether it sets one field, a whole row or the whole list; each
 // refusal names the fields, and the rest of the batch applies.
-func TestBrokenAttachmentMetadataIsRefused(t *testing.T) {
+func TestBadInputAttachmentMetadata(t *testing.T) {
 	srv, c := start(t)
 	db := openServerDB(t, srv)
 	tok := srv.Token(t, "zhangwei")
@@ -478,6 +476,76 @@ func TestBrokenAttachmentMetadataIsRefused(t *testing.T) {
 		got.Registration.Attachments[1] != good || got.Registration.Other.Notes != "附件待补" {
 		t.Fatalf("the server holds %+v", got.Registration)
 	}
+}
+
+// TestBadInputCreatedAt (bug 5): a new project's creation time is the
+// device's, and must be one that can be: not before 2000 (the zero time,
+// the year 0), not more than a day ahead of the server's clock. It is
+// refused, naming created_at, whether the project comes as field changes
+// or as a document, and nothing changes; a creation time that is not sent
+// is the server's.
+func TestBadInputCreatedAt(t *testing.T) {
+	srv, c := start(t)
+	db := openServerDB(t, srv)
+	tok := srv.Token(t, "zhangwei")
+	now := c.Now()
+	for _, tt := range []struct {
+		name string
+		at   time.Time
+		ok   bool
+	}{
+		{"the zero time", time.Time{}, false},
+		{"the year 0", time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{"the last second of 1999", time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC), false},
+		{"the first second of 2000", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{"a year ago", now.AddDate(-1, 0, 0), true},
+		{"a day ahead, less a second (a device's clock running fast)", now.Add(24*time.Hour - time.Second), true},
+		{"a day and a second ahead", now.Add(24*time.Hour + time.Second), false},
+		{"the year 9999", time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), false},
+		{"another time zone, an hour ahead", now.Add(time.Hour).In(time.FixedZone("CST", 8*60*60)), true},
+	} {
+		for _, how := range []string{"field changes", "document"} {
+			t.Run(tt.name+" as "+how, func(t *testing.T) {
+				p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), now)
+				p.CreatedAt = tt.at
+				ch := servertest.EditChange(t, nil, p, 0)
+				if how == "document" {
+					ch = servertest.DocChange(t, p)
+				}
+				before := serverDigest(t, db, false)
+				res := srv.Push(t, tok, ch).Results[0]
+				if tt.ok {
+					mustApply(t, tt.name, res)
+					if got := serverProject(t, srv, p.ID).CreatedAt; !got.Equal(tt.at) {
+						t.Fatalf("created at %v, want %v", got, tt.at)
+					}
+					return
+				}
+				e := mustRefuse(t, tt.name, res, domain.EINVALID)
+				if len(e.Problems) != 1 || e.Problems[0].Path != "created_at" || !strings.Contains(e.Problems[0].Message, "创建时间") {
+					t.Errorf("the refusal does not name created_at: %+v", e.Problems)
+				}
+				if serverDigest(t, db, false) != before {
+					t.Fatal("the refused creation changed the server")
+				}
+			})
+		}
+	}
+	t.Run("not sent: the server's time", func(t *testing.T) {
+		p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), now)
+		ch := servertest.EditChange(t, nil, p, 0)
+		kept := ch.Changes[:0]
+		for _, fc := range ch.Changes {
+			if fc.Path != "created_at" {
+				kept = append(kept, fc)
+			}
+		}
+		ch.Changes = kept
+		mustApply(t, "without created_at", srv.Push(t, tok, ch).Results[0])
+		if got := serverProject(t, srv, p.ID).CreatedAt; !got.Equal(c.Now()) {
+			t.Fatalf("created at %v, want the server's %v", got, c.Now())
+		}
+	})
 }
 
 func mustText(t *testing.T, s string) string {

@@ -1,15 +1,18 @@
 package server
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"lixiang/domain"
 )
 
 // Checks of what a device sends that the domain's workflow rules do not
 // cover, because they hold in every state of a project: an attachment's
-// metadata (other devices open the file by its name and hash).
+// metadata (other devices open the file by its name and hash) and a new
+// project's creation time.
 
 // attachmentsPath is where a project's attachments are.
 const attachmentsPath = "registration.attachments"
@@ -82,4 +85,29 @@ func registrationProblems(ps domain.Problems) domain.Problems {
 		out[i] = p
 	}
 	return out
+}
+
+// A project's creation time (创建时间) is the device's clock: it goes into the
+// SVN path at initiation and orders the lists, so it must be a time that
+// can be. earliestCreation is before any project of the company's;
+// creationLead is how far a device's clock may run ahead of the server's.
+var earliestCreation = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const creationLead = 24 * time.Hour
+
+// checkCreatedAt refuses a creation time before 2000 (the zero time, the
+// year 0) or more than a day ahead of the server's clock now.
+func checkCreatedAt(at, now time.Time) error {
+	problem := func(zh, en string) error {
+		return domain.Problems{{Path: "created_at", Code: domain.PRange,
+			Message: fmt.Sprintf("%s（现为 %s）：请检查设备的日期和时间", zh, at.UTC().Format(time.RFC3339)),
+			English: fmt.Sprintf("%s (got %s): check the device's date and time", en, at.UTC().Format(time.RFC3339))}}
+	}
+	switch {
+	case at.Before(earliestCreation):
+		return problem("项目的创建时间不能早于 2000 年", "the project's creation time cannot be before 2000")
+	case at.After(now.Add(creationLead)):
+		return problem("项目的创建时间比服务器时间晚一天以上", "the project's creation time is more than a day ahead of the server's clock")
+	}
+	return nil
 }

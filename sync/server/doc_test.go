@@ -102,10 +102,9 @@ func TestCreateByDocumentIsCreateByFieldChanges(t *testing.T) {
 	upgrade := servertest.NewProject(t, zhangwei, servertest.Registration(domain.KindUpgrade, saas.ID), now)
 	mustApply(t, "upgrade", tw.create(t, "upgrade", "zhangwei", upgrade))
 
-	// Text encoding/json escapes; no creation time (the server stamps it).
+	// Text encoding/json escapes.
 	odd := servertest.NewProject(t, lina, servertest.Registration(domain.KindLocal, ""), now)
 	odd.Registration.Requirement = "a<b>&c\u2028d\u2029e\x01f\"g\\h\ni 😀"
-	odd.CreatedAt = time.Time{}
 	mustApply(t, "escapes", tw.create(t, "escapes", "lina", odd))
 	// An empty row, an empty list and a bare draft.
 	rows := servertest.NewProject(t, lina, servertest.Registration(domain.KindLocal, ""), now)
@@ -137,6 +136,9 @@ func TestCreateByDocumentIsCreateByFieldChanges(t *testing.T) {
 			p.Registration = servertest.Registration(domain.KindUpgrade, servertest.NewID(t))
 		}, domain.EINVALID},
 		{"a PM raises a registration", "zhaolei", func(p *domain.Project) { p.OwnerID = "u-zhaolei" }, domain.EFORBIDDEN},
+		{"the zero creation time", "zhangwei", func(p *domain.Project) { p.CreatedAt = time.Time{} }, domain.EINVALID},
+		{"created two days ahead", "zhangwei", func(p *domain.Project) { p.CreatedAt = now.Add(48 * time.Hour) }, domain.EINVALID},
+		{"an attachment named with a path", "zhangwei", func(p *domain.Project) { p.Registration.Attachments[0].Name = "../a.docx" }, domain.EINVALID},
 	}
 	for _, tt := range refusals {
 		p := servertest.NewProject(t, zhangwei, servertest.Registration(domain.KindSaaS, ""), now)

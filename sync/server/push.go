@@ -410,6 +410,9 @@ func (r *run) create(c wire.Change) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if v, ok := sets["created_at"]; !ok || v == "null" {
+		p.CreatedAt = r.now // not sent: the server's time
+	}
 	return r.checkNew(c, p, journal)
 }
 
@@ -598,8 +601,8 @@ func (r *run) checkNew(c wire.Change, p *domain.Project, journal []domain.FieldC
 			return nil, err
 		}
 	}
-	if p.CreatedAt.IsZero() {
-		p.CreatedAt = r.now
+	if err := checkCreatedAt(p.CreatedAt, r.now); err != nil {
+		return nil, err
 	}
 	p.UpdatedAt = r.now
 	return &outcome{project: p, journal: journal}, nil
