@@ -202,6 +202,17 @@ func (p *Project) CanEditRegistration(actor User) bool {
 		(actor.ID == p.OwnerID || actor.ID == p.Registration.SalesID)
 }
 
+// EditForbidden is the refusal of an edit of the field at path that the
+// project's state does not allow (see CanEditRegistration and the like). A
+// discarded draft (已删除的草稿) says so, not the status it had.
+func (p *Project) EditForbidden(path string) error {
+	if p.Deleted {
+		return forbidden("项目草稿已删除，不能再修改（字段 %[1]s）", "the draft was discarded: %[1]s can no longer be changed", path)
+	}
+	return forbidden("您不能修改字段 %[1]s（项目当前状态：%[2]s）", "you may not change %[1]s now (the project is %[3]s)",
+		path, p.Status.Label(), string(p.Status))
+}
+
 // CanEditHandover reports whether actor may record the handover meeting.
 func (p *Project) CanEditHandover(actor User) bool {
 	return p.Kind() != KindUpgrade && p.Status == StatusReceived && actor.Has(handoverRole(p.Kind()))

@@ -1,7 +1,9 @@
 package domain_test
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"lixiang/domain"
@@ -536,6 +538,27 @@ func TestDiscardDraft(t *testing.T) {
 	refused(t, p, org, step{salesNorth, domain.Command{Action: domain.ActDiscard}}, domain.ENOTFOUND)
 	if len(p.Allowed(who(t, org, salesNorth), org)) != 0 || p.CanEditRegistration(who(t, org, salesNorth)) {
 		t.Fatal("a discarded draft still offers actions")
+	}
+	// Refusing an edit, it says the draft was discarded, not that it is a draft.
+	err := p.EditForbidden("registration.requirement")
+	var e *domain.Error
+	if !errors.As(err, &e) || e.Code != domain.EFORBIDDEN || !strings.Contains(e.Message, "草稿已删除") ||
+		!strings.Contains(e.English, "discarded") || !strings.Contains(e.Message, "registration.requirement") {
+		t.Fatalf("editing a discarded draft: %v", err)
+	}
+}
+
+// TestEditForbiddenNamesTheState: an edit the state does not allow is
+// refused naming the field and the state it is in.
+func TestEditForbiddenNamesTheState(t *testing.T) {
+	org := demoOrg(t)
+	p := newProject(t, org, salesNorth, validSaaS())
+	do(t, p, org, submit(salesNorth))
+	err := p.EditForbidden("registration.requirement")
+	var e *domain.Error
+	if !errors.As(err, &e) || e.Code != domain.EFORBIDDEN || !strings.Contains(e.Message, "registration.requirement") ||
+		!strings.Contains(e.Message, p.Status.Label()) || strings.Contains(e.Message, "删除") {
+		t.Fatalf("editing a submitted registration: %v", err)
 	}
 }
 

@@ -320,6 +320,22 @@ func TestRuleBreakingContentIsRefusedWithItsReason(t *testing.T) {
 		}
 	})
 
+	// An edit of a discarded draft says the draft was discarded (删除),
+	// not that the project is a draft, which would invite another try.
+	t.Run("an edit of a discarded draft", func(t *testing.T) {
+		p, v := newDraft()
+		v = mustApply(t, "discard", act(t, srv, tok, p.ID, domain.Command{Action: domain.ActDiscard})).Version
+		ch := change(p, v, "registration.other.notes", `"还要改"`)
+		before := serverDigest(t, db, false)
+		e := mustRefuse(t, "an edit of a discarded draft", srv.Push(t, tok, ch).Results[0], domain.EFORBIDDEN)
+		if !strings.Contains(e.Message, "草稿已删除") || !strings.Contains(e.English, "discarded") || strings.Contains(e.Message, "状态：草稿") {
+			t.Errorf("the refusal says %q (%q)", e.Message, e.English)
+		}
+		if serverDigest(t, db, false) != before {
+			t.Fatal("the refused edit changed the server")
+		}
+	})
+
 	// A draft may hold what is not finished; its submission is refused,
 	// naming the field, and changes nothing.
 	for _, tt := range []struct{ name, path, value, problem string }{

@@ -176,9 +176,7 @@ func conflictIndex(path string) (int, string, bool) {
 }
 
 func fieldForbidden(path string, p *domain.Project) error {
-	return domain.Errorf(domain.EFORBIDDEN,
-		"您不能修改字段 %[1]s（项目当前状态：%[2]s）", "you may not change %[1]s now (the project is %[3]s)",
-		path, p.Status.Label(), string(p.Status))
+	return p.EditForbidden(path)
 }
 
 // authorise checks every field change of an edit against the project as
