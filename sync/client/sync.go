@@ -547,7 +547,7 @@ func (e *Engine) fetchPage(ctx context.Context, tok string, since int64, device,
 	page := make([]sqlite.PulledProject, len(out.Projects))
 	for i, pp := range out.Projects {
 		p := new(domain.Project)
-		if err := json.Unmarshal(pp.Project, p); err != nil {
+		if err := domain.DecodeJSON(pp.Project, p); err != nil {
 			return pulled{online: true, err: fmt.Errorf("pull: project %d of the page after %d: %w", i+1, since, err)}
 		}
 		page[i] = sqlite.PulledProject{Version: pp.Version, Doc: pp.Project, Project: p}

@@ -557,7 +557,7 @@ func decodeCanonical(doc []byte) (*domain.Project, bool) {
 		return nil, false
 	}
 	var p domain.Project
-	if json.Unmarshal(doc, &p) != nil {
+	if domain.DecodeJSON(doc, &p) != nil {
 		return nil, false
 	}
 	again, err := json.Marshal(&p)

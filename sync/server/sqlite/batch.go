@@ -46,7 +46,7 @@ type Row struct {
 // Decode decodes the row's document.
 func (r Row) Decode(id string) (*domain.Project, error) {
 	var p domain.Project
-	if err := json.Unmarshal(r.Doc, &p); err != nil {
+	if err := domain.DecodeJSON(r.Doc, &p); err != nil {
 		return nil, fmt.Errorf("decode stored project %s: %w", id, err)
 	}
 	return &p, nil
