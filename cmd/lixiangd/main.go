@@ -6,7 +6,7 @@
 //	lixiangd user reset-password LOGIN --password-stdin [--data DIR]
 //	lixiangd org import FILE [--data DIR]
 //	lixiangd org export [-o FILE] [--data DIR]
-//	lixiangd import [--data DIR] [--as ADMIN_LOGIN] FILE...
+//	lixiangd import [--data DIR] [--as ADMIN_LOGIN] [--files DIR] [FILE...]
 //
 // main only wires: a context cancelled by SIGINT or SIGTERM (the server
 // then shuts down gracefully) and the process's standard streams.

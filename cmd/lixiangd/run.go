@@ -41,7 +41,7 @@ const usage = `用法 (usage):
       检查并导入组织目录文件（用户新增或更新，版本号加一） (check and import an organisation file)
   lixiangd org export [-o FILE] [--data DIR]
       导出组织目录（默认写到标准输出） (export the organisation directory; standard output by default)
-  lixiangd import [--data DIR] [--as ADMIN_LOGIN] FILE...
+  lixiangd import [--data DIR] [--as ADMIN_LOGIN] [--files DIR] [FILE...]
       把交换文件（lixiang.projects/v1，docs/interchange.md）中的项目直接导入服务器，以各自的申请人为准（迁移 PMIS 记录）。
       每个文件全部导入或全部不导入：任何一个项目有错误，该文件一个也不导入；服务器上已有的项目（同一 ID）跳过，不覆盖，
       所以重复导入不会产生重复项目。记录中的用户、区域、用户组须已在服务器的组织目录中。以 --as 指定的系统管理员身份记入日志
@@ -51,6 +51,14 @@ const usage = `用法 (usage):
       a project the server has already (same id) is skipped, never overwritten, so importing again adds nothing.
       The people, regions and groups the records name must be in the server's directory. Journaled as the
       administrator --as names (default: the directory's one admin). Exit status 1 when a file was refused.
+      --files DIR：再把 DIR 下的附件文件（或单个文件）存入服务器：SHA-256 和大小与服务器上项目引用的附件相符的文件
+      按上传的方式校验后存入（同一文件只存一份），其余报告为未使用、不存；最后按项目列出仍缺少的附件。重复运行不会重复存入。
+      有 --files 时可以不给交换文件。附件文件大小不符或无法读取时退出状态为 1。
+      --files DIR: then store the attachment files under DIR (or one file) on the server: a file whose SHA-256 and
+      size are those of an attachment a project on the server refers to is verified and stored as an upload is
+      (identical files once); the others are reported as unused and not stored; the attachments still missing
+      are listed by project. Running again stores nothing twice. With --files the interchange files may be
+      left out. Exit status 1 when an attachment file has the wrong size or cannot be read.
 `
 
 // env is what a command reads from and writes to.
