@@ -25,25 +25,24 @@ type Conflict struct {
 	At       time.Time `json:"at,omitzero"`
 }
 
-// ResolveConflict settles the conflict at path with value (JSON text: one
-// of the two values, or a merged one) and removes it from the project's
-// open conflicts. It returns the changed copy.
-func ResolveConflict(p *Project, path, value string) (*Project, error) {
-	i := slices.IndexFunc(p.Conflicts, func(c Conflict) bool { return c.Path == path })
+// ResolveConflict settles the conflict with identity id (Conflict.ID) with
+// value (JSON text: one of the two values, or a merged one): the field it
+// is about takes value and the conflict, and no other, leaves the
+// project's open conflicts. It returns the changed copy. A conflict that
+// is not there (settled meanwhile) is ENOTFOUND.
+func ResolveConflict(p *Project, id, value string) (*Project, error) {
+	i := IndexOfConflict(p.Conflicts, id)
 	if i < 0 {
-		return nil, Errorf(ENOTFOUND, "字段 %s 没有待解决的冲突", "no open conflict at %s", path)
+		return nil, Errorf(ENOTFOUND, "字段 %s 的这处冲突已不存在（可能已被他人解决）", "the conflict at %s is no longer open (someone may have settled it)", ConflictPath(id))
 	}
 	if !json.Valid([]byte(value)) {
 		return nil, Errorf(EINVALID, "冲突的取值格式不正确", "the chosen value is not valid JSON")
 	}
-	out, err := SetFields(p, map[string]string{path: value})
+	out, err := SetFields(p, map[string]string{p.Conflicts[i].Path: value})
 	if err != nil {
 		return nil, err
 	}
-	out.Conflicts = slices.Delete(slices.Clone(out.Conflicts), i, i+1)
-	if len(out.Conflicts) == 0 {
-		out.Conflicts = nil
-	}
+	out.Conflicts, _ = RemoveConflicts(out.Conflicts, []string{id})
 	return out, nil
 }
 
@@ -53,6 +52,16 @@ func ResolveConflict(p *Project, path, value string) (*Project, error) {
 // someone else changed to a different value is a Conflict and keeps its
 // current value. The current project is not modified.
 func Merge(current *Project, changes []FieldChange) (merged *Project, applied []FieldChange, conflicts []Conflict, err error) {
+	return MergeContested(current, changes, nil)
+}
+
+// MergeContested is Merge where a change of a field contested says is
+// contested (the resolution of a conflict that is gone: someone settled it
+// meanwhile) is a Conflict unless the field already holds its value, even
+// when nobody changed the field since: the choice is shown beside the
+// value there for a person to decide, never silently applied over another
+// person's settlement.
+func MergeContested(current *Project, changes []FieldChange, contested func(path string) bool) (merged *Project, applied []FieldChange, conflicts []Conflict, err error) {
 	cur, err := leavesOf(current)
 	if err != nil {
 		return nil, nil, nil, err
@@ -66,7 +75,7 @@ func Merge(current *Project, changes []FieldChange) (merged *Project, applied []
 		switch {
 		case sameJSON(now, c.New):
 			// already so
-		case sameJSON(now, c.Old):
+		case sameJSON(now, c.Old) && (contested == nil || !contested(c.Path)):
 			sets[c.Path] = c.New
 			applied = append(applied, c)
 		default:

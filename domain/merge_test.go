@@ -131,7 +131,7 @@ func TestResolveConflict(t *testing.T) {
 		{Path: "registration.systems[0].vendor", Base: `"蓝凌"`, Mine: `"泛微"`, Theirs: `"致远"`},
 		{Path: "registration.customer.short_name", Base: `"恒瑞医药"`, Mine: `"恒瑞"`, Theirs: `"江苏恒瑞"`},
 	}
-	got, err := domain.ResolveConflict(p, "registration.systems[0].vendor", `"泛微"`)
+	got, err := domain.ResolveConflict(p, p.Conflicts[0].ID(), `"泛微"`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestResolveConflict(t *testing.T) {
 	if len(p.Conflicts) != 2 {
 		t.Fatal("ResolveConflict must not change its input")
 	}
-	if _, err := domain.ResolveConflict(got, "registration.systems[0].vendor", `"泛微"`); domain.ErrorCode(err) != domain.ENOTFOUND {
+	if _, err := domain.ResolveConflict(got, p.Conflicts[0].ID(), `"泛微"`); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Fatalf("resolving twice: %v", err)
 	}
 	// The diff of a resolution is an ordinary edit the server can merge.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lixiang/domain"
+	"lixiang/domain/sqlite"
 )
 
 // Conflicts is the conflict screen (同步冲突): for each project where two
@@ -108,10 +110,11 @@ func (c *Conflicts) showFields() {
 		merged := widget.NewEntry()
 		merged.SetPlaceHolder(lang.L("conflicts.mergedHint"))
 		merged.SetText(domain.DisplayValue(cf.Theirs))
-		keepMine := widget.NewButtonWithIcon(lang.L("conflicts.keepMine"), theme.ConfirmIcon(), func() { c.onResolveTapped(cf.Path, cf.Mine) })
-		keepTheirs := widget.NewButtonWithIcon(lang.L("conflicts.keepTheirs"), theme.ConfirmIcon(), func() { c.onResolveTapped(cf.Path, cf.Theirs) })
+		id := cf.ID() // the conflict's identity, not its place in the list
+		keepMine := widget.NewButtonWithIcon(lang.L("conflicts.keepMine"), theme.ConfirmIcon(), func() { c.onResolveTapped(id, cf.Mine) })
+		keepTheirs := widget.NewButtonWithIcon(lang.L("conflicts.keepTheirs"), theme.ConfirmIcon(), func() { c.onResolveTapped(id, cf.Theirs) })
 		useMerged := widget.NewButtonWithIcon(lang.L("conflicts.useMerged"), theme.DocumentCreateIcon(), func() {
-			c.onResolveTapped(cf.Path, mergedJSON(merged.Text, cf.Theirs, cf.Mine))
+			c.onResolveTapped(id, mergedJSON(merged.Text, cf.Theirs, cf.Mine))
 		})
 		keepMine.Importance = widget.HighImportance
 		c.fields.Add(widget.NewCard(fieldLabel(cf.Path), lang.X("conflicts.sub", "{{.Who}} 于 {{.At}} 的修改与现有值不同",
@@ -151,16 +154,28 @@ func mergedJSON(text, theirs, mine string) string {
 	return string(b)
 }
 
-// onResolveTapped settles one conflict with value and saves the project.
-func (c *Conflicts) onResolveTapped(path, value string) {
+// conflictResolver is how the screen settles a conflict in the store
+// (*sqlite.Store is one): by its identity, on the project as stored now.
+type conflictResolver interface {
+	ResolveConflict(ctx context.Context, actorID, projectID, id, value string) (sqlite.SaveResult, error)
+}
+
+// onResolveTapped settles one conflict, named by its identity
+// (domain.Conflict.ID), with value.
+func (c *Conflicts) onResolveTapped(id, value string) {
 	e, p := c.env, c.current
 	if p == nil {
 		return
 	}
 	e.run(func() {
-		out, err := domain.ResolveConflict(p, path, value)
-		if err == nil {
-			_, err = e.Store.SaveProject(e.ctx, e.User.ID, out)
+		var err error
+		if r, ok := e.Store.(conflictResolver); ok {
+			_, err = r.ResolveConflict(e.ctx, e.User.ID, p.ID, id, value)
+		} else {
+			var out *domain.Project
+			if out, err = domain.ResolveConflict(p, id, value); err == nil {
+				_, err = e.Store.SaveProject(e.ctx, e.User.ID, out)
+			}
 		}
 		if err == nil {
 			e.refreshConflicts()

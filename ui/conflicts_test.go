@@ -28,8 +28,14 @@ func TestConflictsKeepOneValueOrAMergedOne(t *testing.T) {
 		"客户简称", "王芳的修改", "长沙水务集团", "现有值", "王芳 于 2026-11-20 09:30 的修改与现有值不同",
 		"应用场景", "人事、采购", "人事、物流", "采用此修改", "保留现有值", "使用合并值")
 
-	c.onResolveTapped("registration.customer.short_name", `"长沙水务集团"`)
-	c.onResolveTapped("registration.scenarios", mergedJSON("人事、采购、物流", `["人事","物流"]`, `["人事","采购"]`))
+	// Stored without the change that made them: their identities are
+	// derived from their values.
+	stored, err := st.Project(t.Context(), id)
+	if err != nil || len(stored.Conflicts) != 2 {
+		t.Fatalf("stored conflicts %+v, %v", stored, err)
+	}
+	c.onResolveTapped(stored.Conflicts[0].ID(), `"长沙水务集团"`)
+	c.onResolveTapped(stored.Conflicts[1].ID(), mergedJSON("人事、采购、物流", `["人事","物流"]`, `["人事","采购"]`))
 	p, err := st.Project(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)

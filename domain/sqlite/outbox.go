@@ -59,6 +59,12 @@ type ChangePayload struct {
 	Command  *domain.Command      `json:"command,omitempty"`
 	Decision *domain.Decision     `json:"decision,omitempty"`
 	Changes  []domain.FieldChange `json:"changes"`
+	// Resolves names the conflicts (冲突) the change settles, by identity
+	// (domain.Conflict.ID), for the server to remove those and no other;
+	// Changes then holds the chosen value but no change of the conflicts
+	// list. (A change recorded before conflict identities changed the
+	// list's rows, conflicts[i].*, instead.)
+	Resolves []string `json:"resolves,omitempty"`
 }
 
 const changeColumns = `seq, change_id, project_id, kind, base_version, payload, doc, created_at, state, attempts, last_error`

@@ -48,6 +48,7 @@ type OwnWrite struct {
 	Unchanged bool
 	Doc       json.RawMessage // the create's document as sent, or nil
 	Changes   json.RawMessage // the field changes as sent, when no Doc
+	Resolves  json.RawMessage // the conflicts it settled, by identity, as sent (nil for none)
 	SHA256    string          // of the stored document, hex
 	UpdatedAt time.Time       // the time the server stamped
 	Seq       int64           // the row's sequence number, on the project's last write of the push
@@ -153,8 +154,14 @@ func applyOwnChanges(text []byte, w *OwnWrite) []byte {
 	if err != nil {
 		return nil
 	}
+	var resolves []string
+	if len(w.Resolves) > 0 {
+		if err := json.Unmarshal(w.Resolves, &resolves); err != nil {
+			return nil
+		}
+	}
 	sets := make(map[string]string, len(changes)+1)
-	conflicts := false
+	conflicts := len(resolves) > 0
 	for _, c := range changes {
 		sets[c.Path] = c.New
 		conflicts = conflicts || strings.HasPrefix(c.Path, "conflicts")
@@ -170,20 +177,17 @@ func applyOwnChanges(text []byte, w *OwnWrite) []byte {
 	if err := json.Unmarshal(text, &p); err != nil {
 		return nil
 	}
+	// The server settles conflicts by identity, as it read them.
+	changes, legacy, _ := domain.LegacyConflictEdits(&p, changes)
+	clear(sets)
+	for _, c := range changes {
+		sets[c.Path] = c.New
+	}
 	out, err := domain.SetFields(&p, sets)
 	if err != nil {
 		return nil
 	}
-	kept := out.Conflicts[:0]
-	for _, c := range out.Conflicts {
-		if c.Path != "" {
-			kept = append(kept, c)
-		}
-	}
-	out.Conflicts = kept
-	if len(out.Conflicts) == 0 {
-		out.Conflicts = nil
-	}
+	out.Conflicts, _ = domain.RemoveConflicts(out.Conflicts, append(resolves, legacy...))
 	out.UpdatedAt = w.UpdatedAt
 	b, err := json.Marshal(out)
 	if err != nil || !hashIs(b, w.SHA256) {

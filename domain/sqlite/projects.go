@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,8 +136,12 @@ func (s *Store) SaveProject(ctx context.Context, actorID string, p *domain.Proje
 	return res, nil
 }
 
-// keepWorkflow gives p the workflow and server fields of stored.
+// keepWorkflow gives p the workflow and server fields of stored, and its
+// open conflicts: a save never settles or drops a conflict (a form's copy
+// may be older than the pull that brought one); ResolveConflict does, by
+// its identity.
 func keepWorkflow(p, stored *domain.Project) {
+	p.Conflicts = stored.Conflicts
 	p.Number = stored.Number
 	p.Status = stored.Status
 	p.CreatedAt = stored.CreatedAt
@@ -321,8 +326,18 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, a writeArgs) (SaveResult,
 		}
 	}
 	if a.kind != "" {
+		// The conflicts it settles go by their identity, not as changes
+		// of the list's rows (whose places differ between devices).
+		sent := changes
+		var resolves []string
+		if a.old != nil {
+			resolves = domain.ResolvedConflicts(a.old.Conflicts, p.Conflicts)
+		}
+		if slices.ContainsFunc(changes, func(c domain.FieldChange) bool { return domain.IsConflictPath(c.Path) }) {
+			sent = slices.DeleteFunc(slices.Clone(changes), func(c domain.FieldChange) bool { return domain.IsConflictPath(c.Path) })
+		}
 		payload, err := json.Marshal(ChangePayload{ProjectID: p.ID, ActorID: a.actorID, At: a.at,
-			Command: a.command, Decision: a.decision, Changes: changes})
+			Command: a.command, Decision: a.decision, Changes: sent, Resolves: resolves})
 		if err != nil {
 			return SaveResult{}, fmt.Errorf("encode change: %w", err)
 		}

@@ -383,6 +383,7 @@ func replayLocal(ctx context.Context, replay *sql.Stmt, server *domain.Project) 
 	}
 	defer rows.Close()
 	sets := map[string]string{}
+	var resolved []string
 	n := 0
 	for rows.Next() {
 		var payload string
@@ -390,14 +391,20 @@ func replayLocal(ctx context.Context, replay *sql.Stmt, server *domain.Project) 
 			return nil, fmt.Errorf("local changes: %w", err)
 		}
 		var p struct {
-			Changes []domain.FieldChange `json:"changes"`
+			Changes  []domain.FieldChange `json:"changes"`
+			Resolves []string             `json:"resolves"`
 		}
 		if err := json.Unmarshal([]byte(payload), &p); err != nil {
 			return nil, fmt.Errorf("decode local change: %w", err)
 		}
-		for _, c := range p.Changes {
+		// Conflicts settled here go by identity: a change recorded
+		// before identities names them by rows, read against the
+		// server's list.
+		changes, legacy, _ := domain.LegacyConflictEdits(server, p.Changes)
+		for _, c := range changes {
 			sets[c.Path] = c.New
 		}
+		resolved = append(append(resolved, p.Resolves...), legacy...)
 		n++
 	}
 	if err := rows.Err(); err != nil {
@@ -410,18 +417,8 @@ func replayLocal(ctx context.Context, replay *sql.Stmt, server *domain.Project) 
 	if err != nil {
 		return nil, fmt.Errorf("replay local changes: %w", err)
 	}
-	// A local resolution of a conflict whose place in the list moved on
-	// the server leaves an empty row: it is no conflict.
-	kept := out.Conflicts[:0]
-	for _, c := range out.Conflicts {
-		if c.Path != "" {
-			kept = append(kept, c)
-		}
-	}
-	out.Conflicts = kept
-	if len(out.Conflicts) == 0 {
-		out.Conflicts = nil
-	}
+	// The conflicts settled here, and no other, leave the server's list.
+	out.Conflicts, _ = domain.RemoveConflicts(out.Conflicts, resolved)
 	return out, nil
 }
 
@@ -756,20 +753,37 @@ func (s *Store) ConflictCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// ResolveConflict settles the conflict at path of a project with value
-// (JSON text: one of the two values or a merged one) as actorID. The
-// resolution is an ordinary save: journaled and sent to the server as an
-// edit, which removes the conflict there too.
-func (s *Store) ResolveConflict(ctx context.Context, actorID, projectID, path, value string) (SaveResult, error) {
-	p, err := s.Project(ctx, projectID)
-	if err != nil {
-		return SaveResult{}, err
+// ResolveConflict settles the conflict with identity id (domain.Conflict.ID)
+// of a project with value (JSON text: one of the two values or a merged
+// one) as actorID, on the project as stored now. The resolution is saved
+// like an edit — journaled, and sent to the server as an edit of the field
+// that names the conflict by its identity (ChangePayload.Resolves), so
+// that the server removes that conflict and no other. A conflict no longer
+// open here is ENOTFOUND.
+func (s *Store) ResolveConflict(ctx context.Context, actorID, projectID, id, value string) (SaveResult, error) {
+	if strings.TrimSpace(actorID) == "" {
+		return SaveResult{}, domain.Errorf(domain.EINVALID, "解决冲突须注明操作人", "a resolution needs its actor")
 	}
-	out, err := domain.ResolveConflict(p, path, value)
+	now := s.now().UTC()
+	var res SaveResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, version, err := loadProject(ctx, tx, projectID)
+		if err != nil {
+			return err
+		}
+		next, err := domain.ResolveConflict(old, id, value)
+		if err != nil {
+			return err
+		}
+		next.UpdatedAt = now
+		res, err = s.write(ctx, tx, writeArgs{actorID: actorID, at: now, old: old, new: next,
+			kind: ChangeEdit, baseVersion: version})
+		return err
+	})
 	if err != nil {
-		return SaveResult{}, fmt.Errorf("resolve conflict at %s of project %s: %w", path, projectID, err)
+		return SaveResult{}, fmt.Errorf("resolve conflict %s of project %s: %w", id, projectID, err)
 	}
-	return s.SaveProject(ctx, actorID, out)
+	return res, nil
 }
 
 // ServerState returns what this device knows of a project on the server:

@@ -286,10 +286,11 @@ func TestConflictsAreListedAndResolvedAsAnOrdinaryEdit(t *testing.T) {
 	if n, _ := s.ConflictCount(ctx); n != 1 {
 		t.Errorf("ConflictCount = %d", n)
 	}
-	if _, err := s.ResolveConflict(ctx, "u-zhangwei", p.ID, "registration.customer.full_name", `"x"`); domain.ErrorCode(err) != domain.ENOTFOUND {
-		t.Errorf("resolving a field without a conflict = %v", err)
+	if _, err := s.ResolveConflict(ctx, "u-zhangwei", p.ID, "registration.requirement", `"x"`); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("resolving by a field path, not a conflict's identity = %v", err)
 	}
-	res, err := s.ResolveConflict(ctx, "u-zhangwei", p.ID, "registration.requirement", `"我的值"`)
+	// Stored without the change that made it: its identity is derived.
+	res, err := s.ResolveConflict(ctx, "u-zhangwei", p.ID, cs[0].Conflicts[0].ID(), `"我的值"`)
 	if err != nil || res.ChangeID == "" {
 		t.Fatalf("ResolveConflict = %+v, %v", res, err)
 	}
@@ -300,9 +301,16 @@ func TestConflictsAreListedAndResolvedAsAnOrdinaryEdit(t *testing.T) {
 	if n, _ := s.ConflictCount(ctx); n != 0 {
 		t.Errorf("ConflictCount after resolving = %d", n)
 	}
+	// It is sent as the edit of the field, naming the conflict by its
+	// identity, not as changes of the list's rows.
 	ch := outboxFor(t, s, p.ID)
-	if len(ch) != 1 || ch[0].BaseVersion != 4 || !strings.Contains(string(ch[0].Payload), "conflicts[0].path") {
-		t.Errorf("the resolution's outbox change = %+v", ch)
+	var sent ChangePayload
+	if len(ch) != 1 || ch[0].BaseVersion != 4 || json.Unmarshal(ch[0].Payload, &sent) != nil {
+		t.Fatalf("the resolution's outbox change = %+v", ch)
+	}
+	if len(sent.Changes) != 1 || sent.Changes[0].Path != "registration.requirement" || len(sent.Resolves) != 1 ||
+		sent.Resolves[0] != cs[0].Conflicts[0].ID() || strings.Contains(string(ch[0].Payload), "conflicts[") {
+		t.Errorf("the resolution's payload = %s", ch[0].Payload)
 	}
 }
 

@@ -398,7 +398,7 @@ func TestOutChangeIsAWireChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := wire.Change{ID: c.ChangeID, ProjectID: c.ProjectID, Kind: string(c.Kind), BaseVersion: c.BaseVersion,
-			Changes: pl.Changes, Command: pl.Command, At: c.CreatedAt}
+			Changes: pl.Changes, Command: pl.Command, At: c.CreatedAt, Resolves: pl.Resolves}
 		if !reflect.DeepEqual(got.Changes[i], want) {
 			t.Errorf("change %d:\n got %+v\nwant %+v", i, got.Changes[i], want)
 		}

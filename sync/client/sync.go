@@ -185,6 +185,7 @@ type outChange struct {
 	Command     json.RawMessage `json:"command,omitempty"`
 	At          time.Time       `json:"at"`
 	Doc         json.RawMessage `json:"doc,omitempty"`
+	Resolves    json.RawMessage `json:"resolves,omitempty"`
 }
 
 // hasDocs reports whether a batch sends a document.
@@ -237,6 +238,10 @@ func encodePush(device string, out []outChange) []byte {
 			b = append(b, `,"doc":`...)
 			b = append(b, c.Doc...)
 		}
+		if len(c.Resolves) > 0 {
+			b = append(b, `,"resolves":`...)
+			b = append(b, c.Resolves...)
+		}
 		b = append(b, '}')
 	}
 	b = append(b, "]}"...)
@@ -251,8 +256,9 @@ type outPush struct {
 
 // payload is the part of an outbox payload a push sends.
 type payload struct {
-	Changes json.RawMessage `json:"changes"`
-	Command json.RawMessage `json:"command,omitempty"`
+	Changes  json.RawMessage `json:"changes"`
+	Command  json.RawMessage `json:"command,omitempty"`
+	Resolves json.RawMessage `json:"resolves,omitempty"`
 }
 
 // batch is one push, read from the outbox and encoded.
@@ -423,6 +429,12 @@ func (e *Engine) pushBatch(ctx context.Context, tok, device string, changes []ou
 			if pid == "" {
 				pid = c.ProjectID
 			}
+			if len(r.GoneConflicts) > 0 {
+				// It settled conflicts someone else had settled first: its
+				// values came back as conflicts (or were there already).
+				e.log.InfoContext(ctx, "push: a resolution of conflicts settled meanwhile elsewhere",
+					"change", c.ID, "gone", r.GoneConflicts)
+			}
 			outcomes = append(outcomes, sqlite.PushOutcome{ChangeID: c.ID, ProjectID: pid, Number: r.Number, Version: r.Version,
 				Own: ownWrite(c, r)})
 		case wire.StatusRefused:
@@ -452,7 +464,7 @@ func ownWrite(c outChange, r wire.Result) *sqlite.OwnWrite {
 	if r.DocSHA256 == "" {
 		return &sqlite.OwnWrite{Unchanged: true}
 	}
-	return &sqlite.OwnWrite{Doc: c.Doc, Changes: c.Changes, SHA256: r.DocSHA256, UpdatedAt: r.UpdatedAt, Seq: r.Seq}
+	return &sqlite.OwnWrite{Doc: c.Doc, Changes: c.Changes, Resolves: c.Resolves, SHA256: r.DocSHA256, UpdatedAt: r.UpdatedAt, Seq: r.Seq}
 }
 
 func refusal(c outChange, werr *wire.Error, rep *Report) sqlite.PushOutcome {
@@ -499,6 +511,9 @@ func toWireWith(batch []sqlite.Change, docs bool) ([]outChange, []string, error)
 			out[i].Doc = c.Doc
 		} else {
 			out[i].Changes, out[i].Command = p.Changes, p.Command
+			if len(p.Resolves) > 0 && string(p.Resolves) != "null" {
+				out[i].Resolves = p.Resolves
+			}
 		}
 		if !bytes.Contains(p.Changes, sha256Key) {
 			continue

@@ -96,7 +96,6 @@ type simFigures struct {
 	projectsCompared              int // device × project comparisons with the server
 	refused                       int // changes genuinely refused (needs attention, with a reason)
 	lost                          int // values or changes gone without a trace (must be 0)
-	bugStaleResolution            int // typed values left only in a conflict about a conflict (BUG 6, reported)
 }
 
 func (f *simFigures) add(g simFigures) {
@@ -118,7 +117,6 @@ func (f *simFigures) add(g simFigures) {
 	f.projectsCompared += g.projectsCompared
 	f.refused += g.refused
 	f.lost += g.lost
-	f.bugStaleResolution += g.bugStaleResolution
 }
 
 func (f *simFigures) String() string {
@@ -138,9 +136,6 @@ func (f *simFigures) String() string {
 		"numbers-checked=%d conflicts-checked=%d attachments-checked=%d device-projects-compared=%d refused-with-reason=%d lost=%d",
 		f.restarts, f.delivered, f.changesChecked, f.valuesChecked, f.decisionsChecked, f.numbersChecked,
 		f.conflictsChecked, f.attachmentsChecked, f.projectsCompared, f.refused, f.lost)
-	if f.bugStaleResolution > 0 {
-		fmt.Fprintf(&b, " conflicts-deleted-by-a-stale-resolution(BUG 6)=%d", f.bugStaleResolution)
-	}
 	return b.String()
 }
 
@@ -156,10 +151,6 @@ func envInt(t *testing.T, name string, def int) int {
 	}
 	return n
 }
-
-// strictBugs makes the known, reported bugs fail the simulation instead of
-// being counted (LIXIANG_STRICT=1).
-func strictBugs() bool { return os.Getenv("LIXIANG_STRICT") == "1" }
 
 func TestConvergenceUnderFaults(t *testing.T) {
 	n := 50
@@ -207,9 +198,6 @@ func TestConvergenceUnderFaults(t *testing.T) {
 		t.Errorf("seed %d failed: replay with LIXIANG_SEED=%d go test ./sync/e2e -run TestConvergenceUnderFaults -v", seed, seed)
 	}
 	t.Logf("GUARANTEE convergence-under-faults: %s (%.1fs)", &total, time.Since(start).Seconds())
-	if total.bugStaleResolution > 0 {
-		t.Logf("BUG 6 (reported; LIXIANG_STRICT=1 fails on it): %d typed values survive only in a conflict about a conflict row, their own conflict deleted by another device's stale resolution", total.bugStaleResolution)
-	}
 }
 
 // sim is one seeded run.
@@ -822,7 +810,7 @@ func (s *sim) resolve(d *simDevice) {
 	if s.rng.IntN(2) == 0 {
 		value = x.Theirs
 	}
-	res, err := d.store.ResolveConflict(s.t.Context(), d.user.ID, c.ProjectID, x.Path, value)
+	res, err := d.store.ResolveConflict(s.t.Context(), d.user.ID, c.ProjectID, x.ID(), value)
 	if err != nil {
 		s.t.Fatalf("%s: resolve %s: %v", d.name, x.Path, err)
 	}
@@ -1119,13 +1107,6 @@ func (s *sim) check() {
 		if sameValue(now, v.value) || keptInConflict(sp.p, v.path, v.value) || superseded(rec.journal[v.project], v.path, v.value) {
 			continue
 		}
-		if inConflictAboutAConflict(sp.p, v.value) && !strictBugs() {
-			// BUG 6: another device settled an older conflict at the same
-			// place in the list; its edit of conflicts[i] hit this value's
-			// conflict, which is gone but for a conflict about its row.
-			s.figs.bugStaleResolution++
-			continue
-		}
 		s.figs.lost++
 		t.Errorf("project %s: the value %s typed into %s (change %s) is gone without a trace; now %s", short(v.project), v.value, v.path, v.change, now)
 	}
@@ -1144,10 +1125,18 @@ func (s *sim) check() {
 			if open || settled(rec.journal[a.project], id) {
 				continue
 			}
-			if inConflictAboutAConflict(sp.p, x.Mine) && !strictBugs() {
-				continue // BUG 6: counted with the value it held
-			}
 			t.Errorf("project %s: the conflict at %s of change %s is neither open nor settled by someone who saw it", short(a.project), x.Path, id)
+		}
+	}
+
+	// No conflict is about a row of the conflicts list: a resolution names
+	// its conflict by identity and touches no other.
+	for id, sp := range rec.projects {
+		for _, x := range sp.p.Conflicts {
+			if domain.IsConflictPath(x.Path) {
+				s.figs.lost++
+				t.Errorf("project %s: a conflict about a conflict row (a resolution hit another conflict): %+v", short(id), x)
+			}
 		}
 	}
 
@@ -1242,24 +1231,6 @@ func keptInConflict(p *domain.Project, path, value string) bool {
 	})
 }
 
-// inConflictAboutAConflict reports whether value is held by an open
-// conflict whose path is a field of another conflict (conflicts[i].mine):
-// what is left when an edit of a conflict row hits a different conflict.
-func inConflictAboutAConflict(p *domain.Project, value string) bool {
-	return slices.ContainsFunc(p.Conflicts, func(c domain.Conflict) bool {
-		if !strings.HasPrefix(c.Path, "conflicts[") {
-			return false
-		}
-		for _, held := range []string{c.Mine, c.Theirs} {
-			var inner string
-			if json.Unmarshal([]byte(held), &inner) == nil && sameValue(inner, value) {
-				return true
-			}
-		}
-		return false
-	})
-}
-
 // superseded reports whether a journaled change replaced value at path (it
 // saw it), or settled a conflict that held it.
 func superseded(journal []srvJournal, path, value string) bool {
@@ -1300,17 +1271,6 @@ func withoutStamp(t *testing.T, p *domain.Project) string {
 	q := *p
 	q.UpdatedAt = time.Time{}
 	return canonical(t, &q)
-}
-
-// knownBug skips a test that found a reported bug of code this suite may
-// not change (so CI stays green until it is fixed, and the test passes by
-// itself once it is); LIXIANG_STRICT=1 fails instead.
-func knownBug(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if strictBugs() {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
 }
 
 // TestARefusalSurvivesALostAnswer: the server refuses an offline edit (the
@@ -1393,56 +1353,80 @@ func TestARetriedRefusalIsSentAgain(t *testing.T) {
 // TestAStaleResolutionKeepsANewerConflict: two devices both hold a
 // conflict on the requirement. One settles it; later a new conflict on the
 // requirement takes its place at the head of the list. The other device,
-// offline all along, settles the old conflict too. Its resolution must not
-// touch the new conflict: the value kept only there (typed by someone
-// whose edit conflicted) must stay visible as a conflict on the
-// requirement, for someone to decide.
+// offline all along, settles the old conflict too. Its resolution names
+// the conflict by its identity and must not touch the new conflict: the
+// value kept only there (typed by someone whose edit conflicted) stays
+// visible as a conflict on the requirement, for someone to decide; the
+// stale choice is answered (the conflict it settles is gone) and shown
+// beside the value there, not put over another person's settlement. A
+// device of before identities (its resolution changes the list's rows by
+// place) gets the same.
 func TestAStaleResolutionKeepsANewerConflict(t *testing.T) {
-	srv := servertest.Start(t)
-	tok := adminlessToken(t, srv, "zhangwei")
-	owner := srv.User(t, "zhangwei")
-	p := servertest.NewProject(t, owner, servertest.Registration(domain.KindSaaS, ""), time.Now())
-	push := func(ch wire.Change) wire.Result { return srv.Push(t, tok, ch).Results[0] }
-	setReq := func(base *domain.Project, version int64, value string) wire.Result {
-		next := *base
-		next.Registration.Requirement = value
-		return push(servertest.EditChange(t, base, &next, version))
+	for _, form := range []struct {
+		name string
+		edit func(t testing.TB, old, new *domain.Project, base int64) wire.Change
+	}{{"by identity", servertest.EditChange}, {"rows by place (a device of before)", servertest.LegacyEditChange}} {
+		t.Run(form.name, func(t *testing.T) {
+			srv := servertest.Start(t)
+			tok := adminlessToken(t, srv, "zhangwei")
+			owner := srv.User(t, "zhangwei")
+			p := servertest.NewProject(t, owner, servertest.Registration(domain.KindSaaS, ""), time.Now())
+			push := func(ch wire.Change) wire.Result { return srv.Push(t, tok, ch).Results[0] }
+			setReq := func(base *domain.Project, version int64, value string) wire.Result {
+				next := *base
+				next.Registration.Requirement = value
+				return push(servertest.EditChange(t, base, &next, version))
+			}
+			if r := push(servertest.EditChange(t, nil, p, 0)); r.Status != wire.StatusApplied {
+				t.Fatalf("create: %+v", r)
+			}
+			v1 := serverProject(t, srv, p.ID)
+			setReq(v1, 1, "甲的需求")
+			if r := setReq(v1, 1, "乙的需求"); r.Status != wire.StatusConflict {
+				t.Fatalf("second edit: %s", r.Status)
+			}
+			both := serverProject(t, srv, p.ID) // what the two devices hold: one conflict
+			old := both.Conflicts[0]
+			settled, err := domain.ResolveConflict(both, old.ID(), `"甲的需求"`)
+			must(t, err)
+			if r := push(form.edit(t, both, settled, 3)); r.Status != wire.StatusApplied {
+				t.Fatalf("the first device settles it: %+v", r)
+			}
+			v4 := serverProject(t, srv, p.ID)
+			setReq(v4, 4, "丙的需求")
+			const kept = "丁的需求：只在冲突里"
+			if r := setReq(v4, 4, kept); r.Status != wire.StatusConflict {
+				t.Fatalf("the new conflict: %s", r.Status)
+			}
+			newer := serverProject(t, srv, p.ID).Conflicts
+			stale, err := domain.ResolveConflict(both, old.ID(), `"乙的需求"`)
+			must(t, err)
+			r := push(form.edit(t, both, stale, 3))
+			got := serverProject(t, srv, p.ID)
+			if !keptInConflict(got, "registration.requirement", mustJSONText(t, kept)) {
+				t.Fatalf("the value %q kept only in a conflict is gone: requirement %q, conflicts %+v", kept, got.Registration.Requirement, got.Conflicts)
+			}
+			if len(got.Conflicts) != 2 || got.Conflicts[0] != newer[0] {
+				t.Fatalf("the newer conflict was touched: before %+v, after %+v", newer, got.Conflicts)
+			}
+			if got.Registration.Requirement != "丙的需求" {
+				t.Errorf("the stale choice was put over the value there: requirement %q", got.Registration.Requirement)
+			}
+			// The stale choice is answered: a conflict beside the value there.
+			if r.Status != wire.StatusConflict || len(r.Conflicts) != 1 || r.Conflicts[0].Mine != mustJSONText(t, "乙的需求") ||
+				r.Conflicts[0].Theirs != mustJSONText(t, "丙的需求") || got.Conflicts[1].ID() != r.Conflicts[0].ID() {
+				t.Errorf("the stale resolution's answer %+v, conflicts now %+v", r, got.Conflicts)
+			}
+			if !slices.Equal(r.GoneConflicts, []string{old.ID()}) {
+				t.Errorf("the answer names %v as gone, want the settled conflict %s", r.GoneConflicts, old.ID())
+			}
+			for _, x := range got.Conflicts {
+				if domain.IsConflictPath(x.Path) {
+					t.Errorf("a conflict about a conflict row: %+v", x)
+				}
+			}
+		})
 	}
-	if r := push(servertest.EditChange(t, nil, p, 0)); r.Status != wire.StatusApplied {
-		t.Fatalf("create: %+v", r)
-	}
-	v1 := serverProject(t, srv, p.ID)
-	setReq(v1, 1, "甲的需求")
-	if r := setReq(v1, 1, "乙的需求"); r.Status != wire.StatusConflict {
-		t.Fatalf("second edit: %s", r.Status)
-	}
-	both := serverProject(t, srv, p.ID) // what the two devices hold: one conflict
-	settled, err := domain.ResolveConflict(both, "registration.requirement", `"甲的需求"`)
-	must(t, err)
-	if r := push(servertest.EditChange(t, both, settled, 3)); r.Status != wire.StatusApplied {
-		t.Fatalf("the first device settles it: %+v", r)
-	}
-	v4 := serverProject(t, srv, p.ID)
-	setReq(v4, 4, "丙的需求")
-	const kept = "丁的需求：只在冲突里"
-	if r := setReq(v4, 4, kept); r.Status != wire.StatusConflict {
-		t.Fatalf("the new conflict: %s", r.Status)
-	}
-	stale, err := domain.ResolveConflict(both, "registration.requirement", `"乙的需求"`)
-	must(t, err)
-	push(servertest.EditChange(t, both, stale, 3))
-	got := serverProject(t, srv, p.ID)
-	if keptInConflict(got, "registration.requirement", mustJSONText(t, kept)) {
-		return
-	}
-	if inConflictAboutAConflict(got, mustJSONText(t, kept)) {
-		b, _ := json.Marshal(got.Conflicts)
-		knownBug(t, "BUG 6 (reported): the stale resolution's edit of conflicts[0] (addressed by its place in the list) hit the newer conflict: "+
-			"its path was nulled and the row dropped, so %q is no longer a conflict on the requirement but lies in conflicts about "+
-			"conflicts[0].mine/theirs (sync/server/push.go authorise lets conflicts[i] leaves merge like any field; edit drops rows "+
-			"whose path is empty): %s", kept, b)
-	}
-	t.Fatalf("the value %q kept only in a conflict is gone: requirement %q, conflicts %+v", kept, got.Registration.Requirement, got.Conflicts)
 }
 
 // adminlessToken signs login in.

@@ -97,8 +97,13 @@ func TestTwoPeopleEditingOfflineConvergeAndBothKeepTheConflict(t *testing.T) {
 				}
 			}
 
-			// 张伟 settles it; the resolution travels as an ordinary edit.
-			if _, err := zw.store.ResolveConflict(t.Context(), zw.user.ID, p.ID, "registration.other.notes",
+			// 张伟 settles it (by its identity); the resolution travels as
+			// an edit of the field that names the conflict.
+			cs, err := zw.store.Conflicts(t.Context())
+			if err != nil || len(cs) != 1 || len(cs[0].Conflicts) != 1 {
+				t.Fatalf("conflicts = %+v, %v", cs, err)
+			}
+			if _, err := zw.store.ResolveConflict(t.Context(), zw.user.ID, p.ID, cs[0].Conflicts[0].ID(),
 				jsonText(t, "十月试点，十一月全面上线")); err != nil {
 				t.Fatal(err)
 			}

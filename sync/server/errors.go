@@ -2,12 +2,15 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
@@ -87,10 +90,39 @@ func toWire(err error) (wire.Error, int, bool) {
 	return out, status, internal
 }
 
+// statusClientClosed is the status of a request whose client went away
+// before it was answered (as nginx logs it): nobody reads the answer, the
+// request log does.
+const statusClientClosed = 499
+
+// clientGone is the error of a request body the client stopped sending:
+// it disconnected (closed the connection, or the network cut it).
+type clientGone struct{ err error }
+
+func (e *clientGone) Error() string { return "the client went away: " + e.err.Error() }
+func (e *clientGone) Unwrap() error { return e.err }
+
+// disconnected reports whether err (reading a body) means the client went
+// away, rather than that it sent something malformed.
+func disconnected(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 // writeError answers with err as JSON (wire.ErrorBody). Internal errors are
-// logged here (and only here) with their detail.
+// logged here (and only here) with their detail. A client that went away
+// mid-request (its body cut short, or its request's context canceled
+// while the server worked: the work was rolled back) is no failure of the
+// server's: it is logged as a disconnect, answered 499, never 500.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body, status, internal := toWire(err)
+	var gone *clientGone
+	if errors.As(err, &gone) || (internal && r.Context().Err() != nil) {
+		s.log.Warn("client disconnected", "method", r.Method, "path", r.URL.Path, "remote", clientIP(r), "err", err)
+		s.writeJSON(w, statusClientClosed, wire.ErrorBody{Error: wire.Error{Code: wire.EBadRequest,
+			Message: "客户端在收到回答之前断开了连接，请求未完成", English: "the client went away before the answer: the request was not completed"}})
+		return
+	}
 	if internal {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -111,6 +143,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(limit)
+		}
+		if disconnected(err) {
+			return nil, &clientGone{err: err}
 		}
 		return nil, badRequest("读取请求内容失败：%v", "cannot read the request body: %v", err)
 	}

@@ -31,6 +31,9 @@ const (
 // maxPathLen bounds a field path; real ones are far shorter.
 const maxPathLen = 300
 
+// maxResolves bounds the conflicts one edit settles.
+const maxResolves = 1000
+
 // checkPush refuses a malformed batch as a whole, before anything is
 // applied: every change needs a lower-case UUID id and project id, a known
 // kind, a command for an action (and none for an edit), and field changes
@@ -77,6 +80,23 @@ func checkPush(req *wire.PushRequest) domain.Problems {
 			}
 		default:
 			add(p+".kind", "修改类型须为 edit 或 action", "the kind must be edit or action")
+		}
+		if len(c.Resolves) > 0 && c.Kind != wire.KindEdit {
+			add(p+".resolves", "只有编辑修改能解决冲突", "only an edit settles conflicts")
+		}
+		if len(c.Resolves) > maxResolves {
+			add(p+".resolves", fmt.Sprintf("一次修改最多解决 %d 处冲突", maxResolves), fmt.Sprintf("an edit settles at most %d conflicts", maxResolves))
+		}
+		ids := map[string]bool{}
+		for j, id := range c.Resolves {
+			rp := fmt.Sprintf("%s.resolves[%d]", p, j)
+			if !domain.ValidConflictID(id) {
+				add(rp, "冲突标识须为“修改ID:字段路径”", "a conflict id is \"<change_id>:<path>\"")
+			}
+			if ids[id] {
+				add(rp, "同一修改中冲突标识重复："+id, "the conflict id appears twice in one change: "+id)
+			}
+			ids[id] = true
 		}
 		paths := map[string]bool{}
 		for j, fc := range c.Changes {
@@ -158,23 +178,6 @@ func mayEdit(p *domain.Project, sec section, actor domain.User) bool {
 	return false
 }
 
-// conflictIndex parses "conflicts[3].mine" into 3 and "mine".
-func conflictIndex(path string) (int, string, bool) {
-	var i int
-	rest, ok := strings.CutPrefix(path, "conflicts[")
-	if !ok {
-		return 0, "", false
-	}
-	num, leaf, ok := strings.Cut(rest, "]")
-	if !ok {
-		return 0, "", false
-	}
-	if _, err := fmt.Sscanf(num, "%d", &i); err != nil || i < 0 || fmt.Sprint(i) != num {
-		return 0, "", false
-	}
-	return i, strings.TrimPrefix(leaf, "."), true
-}
-
 func fieldForbidden(path string, p *domain.Project) error {
 	return p.EditForbidden(path)
 }
@@ -210,21 +213,11 @@ func authorise(p *domain.Project, changes []domain.FieldChange, actor domain.Use
 		case secUnknown:
 			return nil, domain.Errorf(domain.EINVALID, "未知字段：%s", "unknown field: %s", c.Path)
 		case secConflicts:
-			// A conflict is settled by whoever may edit the field it is about.
-			i, leaf, ok := conflictIndex(c.Path)
-			if !ok || i >= len(p.Conflicts) {
-				return nil, domain.Errorf(domain.EFORBIDDEN, "冲突记录由服务器添加，不能新建：%s",
-					"conflicts are recorded by the server, not added by an edit: %s", c.Path)
-			}
-			if s := sectionOf(p.Conflicts[i].Path); !mayEdit(p, s, actor) {
-				return nil, fieldForbidden(p.Conflicts[i].Path, p)
-			}
-			if leaf == "path" {
-				var np string
-				if json.Unmarshal([]byte(c.New), &np) == nil && np != "" && !mayEdit(p, sectionOf(np), actor) {
-					return nil, fieldForbidden(np, p)
-				}
-			}
+			// Conflicts are settled by identity (Change.Resolves); the rows
+			// an edit of before changed are read as such beforehand
+			// (domain.LegacyConflictEdits). What is left names no row.
+			return nil, domain.Errorf(domain.EFORBIDDEN, "冲突记录由服务器添加，只能按冲突标识解决：%s",
+				"conflicts are recorded by the server and settled by their id: %s", c.Path)
 		default:
 			if !mayEdit(p, sec, actor) {
 				return nil, fieldForbidden(c.Path, p)
@@ -257,6 +250,7 @@ type outcome struct {
 	journal   []domain.FieldChange
 	journaled []byte // instead of journal: its JSON, when made beforehand
 	conflicts []domain.Conflict
+	gone      []string // the conflicts it settles that were no longer open
 }
 
 // isRefusal tells a refusal (the change breaks a rule: the person must look
@@ -611,7 +605,22 @@ func (r *run) checkNew(c wire.Change, p *domain.Project, journal []domain.FieldC
 // else changed differently become conflicts, kept on the project.
 func (r *run) edit(cur *domain.Project, c wire.Change) (*outcome, error) {
 	actor := r.actor
-	changes, err := authorise(cur, c.Changes, actor)
+	// Conflicts are settled by identity: an edit of before names them by
+	// their rows, read against the list as it is here.
+	if domain.AddsConflictRow(c.Changes) {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "冲突记录由服务器添加，不能新建", "conflicts are recorded by the server, not added by an edit")
+	}
+	changes, resolved, stale := domain.LegacyConflictEdits(cur, c.Changes)
+	resolved = append(slices.Clone(c.Resolves), resolved...)
+	for _, id := range resolved {
+		// A conflict is settled by whoever may edit the field it is about.
+		if i := domain.IndexOfConflict(cur.Conflicts, id); i >= 0 {
+			if path := cur.Conflicts[i].Path; !mayEdit(cur, sectionOf(path), actor) {
+				return nil, fieldForbidden(path, cur)
+			}
+		}
+	}
+	changes, err := authorise(cur, changes, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -621,7 +630,22 @@ func (r *run) edit(cur *domain.Project, c wire.Change) (*outcome, error) {
 	if err := checkAttachmentEdits(cur, changes); err != nil {
 		return nil, err
 	}
-	merged, applied, conflicts, err := domain.Merge(cur, changes)
+	kept, gone := domain.RemoveConflicts(cur.Conflicts, resolved)
+	gone = append(gone, stale...)
+	// The value chosen for a conflict that is gone (someone settled it
+	// meanwhile) is shown beside the value there, not put over it.
+	var contested func(string) bool
+	if len(gone) > 0 {
+		contested = func(path string) bool {
+			for _, id := range gone {
+				if p := domain.ConflictPath(id); path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	merged, applied, conflicts, err := domain.MergeContested(cur, changes, contested)
 	if err != nil {
 		return nil, invalid(err)
 	}
@@ -634,27 +658,29 @@ func (r *run) edit(cur *domain.Project, c wire.Change) (*outcome, error) {
 			return nil, err
 		}
 	}
-	// Settling one conflict of several leaves an empty row where it was.
-	kept := merged.Conflicts[:0]
-	for _, x := range merged.Conflicts {
-		if x.Path != "" {
-			kept = append(kept, x)
-		}
-	}
-	merged.Conflicts = kept
+	settled := len(kept) != len(cur.Conflicts)
 	for i := range conflicts {
 		conflicts[i].ActorID, conflicts[i].ChangeID, conflicts[i].At = actor.ID, c.ID, r.now
 	}
-	merged.Conflicts = append(merged.Conflicts, conflicts...)
+	merged.Conflicts = append(slices.Clone(kept), conflicts...)
 	if len(merged.Conflicts) == 0 {
 		merged.Conflicts = nil
 	}
-	if len(applied) == 0 && len(conflicts) == 0 {
-		return &outcome{}, nil
+	if len(applied) == 0 && len(conflicts) == 0 && !settled {
+		return &outcome{gone: gone}, nil
 	}
 	merged.UpdatedAt = r.now
-	// The journal keeps what changed; a conflict is kept on the project.
-	return &outcome{project: merged, journal: applied, conflicts: conflicts}, nil
+	// The journal keeps what changed, the settled conflicts as the rows of
+	// the list that changed; a new conflict is kept on the project.
+	journal := applied
+	if settled {
+		rows, err := domain.Diff(&domain.Project{Conflicts: cur.Conflicts}, &domain.Project{Conflicts: kept})
+		if err != nil {
+			return nil, err
+		}
+		journal = append(slices.Clone(applied), rows...)
+	}
+	return &outcome{project: merged, journal: journal, conflicts: conflicts, gone: gone}, nil
 }
 
 // action carries out a workflow command on the project as the server has
@@ -809,7 +835,8 @@ func (r *run) apply(c wire.Change) (wire.Result, error) {
 		}
 		return refused(c, st, err), nil
 	}
-	res := wire.Result{ChangeID: c.ID, ProjectID: c.ProjectID, Status: wire.StatusApplied, Conflicts: out.conflicts}
+	res := wire.Result{ChangeID: c.ID, ProjectID: c.ProjectID, Status: wire.StatusApplied, Conflicts: out.conflicts,
+		GoneConflicts: out.gone}
 	if len(out.conflicts) > 0 {
 		res.Status = wire.StatusConflict
 	}

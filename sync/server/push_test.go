@@ -189,7 +189,7 @@ func TestSameFieldConflictKept(t *testing.T) {
 	}
 	// Settling it is an ordinary edit by someone who may edit the field.
 	cur := serverProject(t, srv, p.ID)
-	settled, err := domain.ResolveConflict(cur, "registration.requirement", `"方案乙"`)
+	settled, err := domain.ResolveConflict(cur, cur.Conflicts[0].ID(), `"方案乙"`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,6 +128,19 @@ type Change struct {
 	// release: a server that does not know it refuses the push with 400,
 	// and the client sends the batch again as field changes.)
 	Doc json.RawMessage `json:"doc,omitempty"`
+	// Resolves names the conflicts (冲突) this edit settles, by identity
+	// (domain.Conflict.ID: "<change_id>:<path>"), never by their place in
+	// the list, which differs between devices: the server removes those
+	// conflicts and no other. The edit carries the chosen value as an
+	// ordinary field change and no change of the conflicts list itself. A
+	// conflict that is gone (settled meanwhile by someone else) is not
+	// looked for anywhere else: the answer names it in GoneConflicts, and
+	// the edit's value for its field becomes a conflict unless the field
+	// holds it already, so that a person sees both. (Added with conflict
+	// identities; an edit of before, changing conflicts[i] rows, is read as
+	// resolutions by identity where its old values show which conflict
+	// the device saw in the row.)
+	Resolves []string `json:"resolves,omitempty"`
 }
 
 // PushRequest is one batch of the outbox, in the device's order.
@@ -172,6 +185,11 @@ type Result struct {
 	DocSHA256 string    `json:"doc_sha256,omitempty"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	Seq       int64     `json:"seq,omitempty"`
+	// GoneConflicts are the conflicts the edit settles (Change.Resolves)
+	// that were no longer open: nothing was removed for them, and the
+	// edit's value for their field is a conflict in Conflicts unless the
+	// field held it already.
+	GoneConflicts []string `json:"gone_conflicts,omitempty"`
 }
 
 // PushResponse answers every change of the batch, in order.

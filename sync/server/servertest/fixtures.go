@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -125,8 +126,22 @@ func NewProject(t testing.TB, owner domain.User, reg domain.Registration, now ti
 
 // EditChange is the change a device records when a save turns old into
 // new (old nil for a new project): every changed field with its old and
-// new value, based on the server version base.
+// new value, based on the server version base; the conflicts new no
+// longer holds are settled by their identity (Resolves).
 func EditChange(t testing.TB, old, new *domain.Project, base int64) wire.Change {
+	t.Helper()
+	ch := LegacyEditChange(t, old, new, base)
+	ch.Changes = slices.DeleteFunc(ch.Changes, func(c domain.FieldChange) bool { return domain.IsConflictPath(c.Path) })
+	if old != nil {
+		ch.Resolves = domain.ResolvedConflicts(old.Conflicts, new.Conflicts)
+	}
+	return ch
+}
+
+// LegacyEditChange is EditChange as a device recorded it before conflict
+// identities: a settled conflict as the changes of the conflicts list's
+// rows (conflicts[i].*).
+func LegacyEditChange(t testing.TB, old, new *domain.Project, base int64) wire.Change {
 	t.Helper()
 	changes, err := domain.Diff(old, new)
 	if err != nil {
