@@ -1,6 +1,11 @@
 package domain
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+
 	jsonv2 "github.com/go-json-experiment/json"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
@@ -13,21 +18,45 @@ import (
 // rule of encoding/json.Unmarshal: member names matched without regard to
 // case, a repeated member taking the last value, invalid UTF-8 replaced
 // by U+FFFD, the types' own UnmarshalJSON methods called, time.Time in
-// RFC 3339. Only the errors' types differ (see DescribeJSONError).
+// RFC 3339. What fails is decoded again by encoding/json, so that the
+// error is the one it gives, word for word and type for type.
 
 var (
 	decodeOpts       = jsonv1.DefaultOptionsV1()
 	decodeStrictOpts = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.RejectUnknownMembers(true))
 )
 
-// DecodeJSON decodes data into v as encoding/json.Unmarshal does.
+// ErrTrailingJSON is DecodeJSONStrict's error for data after the value.
+var ErrTrailingJSON = errors.New("unexpected data after the JSON value")
+
+// DecodeJSON decodes data into v as encoding/json.Unmarshal does, with its
+// errors.
 func DecodeJSON(data []byte, v any) error {
-	return jsonv2.Unmarshal(data, v, decodeOpts)
+	err := jsonv2.Unmarshal(data, v, decodeOpts)
+	if err == nil {
+		return nil
+	}
+	if v1err := json.Unmarshal(data, v); v1err != nil {
+		return v1err
+	}
+	return err
 }
 
-// DecodeJSONStrict is DecodeJSON refusing a member v has no field for (as
-// encoding/json's Decoder with DisallowUnknownFields) and anything after
-// the value.
+// DecodeJSONStrict decodes data into v as encoding/json's Decoder does
+// with DisallowUnknownFields (a member v has no field for is an error),
+// and refuses anything after the value (ErrTrailingJSON).
 func DecodeJSONStrict(data []byte, v any) error {
-	return jsonv2.Unmarshal(data, v, decodeStrictOpts)
+	err := jsonv2.Unmarshal(data, v, decodeStrictOpts)
+	if err == nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if v1err := dec.Decode(v); v1err != nil {
+		return v1err
+	}
+	if _, v1err := dec.Token(); v1err != io.EOF {
+		return ErrTrailingJSON
+	}
+	return err
 }

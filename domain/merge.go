@@ -139,7 +139,7 @@ func (l *leaves) splice(sets map[string]string) (*Project, bool) {
 		return nil, false
 	}
 	var out Project
-	if err := json.Unmarshal([]byte(text), &out); err != nil {
+	if err := DecodeJSON([]byte(text), &out); err != nil {
 		return nil, false
 	}
 	return &out, true
@@ -255,7 +255,7 @@ func fromLeaves(flat map[string]string) (*Project, error) {
 		}
 	}
 	var out Project
-	if err := json.Unmarshal(raw, &out); err != nil {
+	if err := DecodeJSON(raw, &out); err != nil {
 		return nil, fmt.Errorf("set fields: %w", err)
 	}
 	return &out, nil

@@ -47,7 +47,7 @@ const maxQuantity = 1_000_000_000_000
 // surrounding spaces are accepted.
 func (q Quantity) Int() (n int64, ok bool) {
 	s := strings.TrimSpace(halfWidthDigits(string(q)))
-	s = strings.NewReplacer(",", "", "，", "", " ", "").Replace(s)
+	s = quantitySeparators.Replace(s)
 	if s == "" {
 		return 0, false
 	}
@@ -57,6 +57,14 @@ func (q Quantity) Int() (n int64, ok bool) {
 	}
 	return n, true
 }
+
+// quantitySeparators and moneySeparators drop the thousands separators
+// (and, in a count, spaces) a person may type; built once (a Replacer is
+// safe for concurrent use, and building one costs more than using it).
+var (
+	quantitySeparators = strings.NewReplacer(",", "", "，", "", " ", "")
+	moneySeparators    = strings.NewReplacer(",", "", "，", "")
+)
 
 // halfWidthDigits turns the full-width digits a Chinese input method may
 // produce (０–９) into ASCII ones.
@@ -73,10 +81,28 @@ func halfWidthDigits(s string) string {
 func (q Quantity) Blank() bool { return strings.TrimSpace(string(q)) == "" }
 
 func (q Quantity) MarshalJSON() ([]byte, error) {
+	if plainCount(string(q)) {
+		return []byte(q), nil // the usual case, as below without the copies
+	}
 	if n, ok := q.Int(); ok && strconv.FormatInt(n, 10) == strings.TrimSpace(string(q)) {
 		return []byte(strconv.FormatInt(n, 10)), nil
 	}
 	return json.Marshal(string(q))
+}
+
+// plainCount reports whether s is a count as strconv.FormatInt writes it,
+// within maxQuantity.
+func plainCount(s string) bool {
+	if s == "" || len(s) > 13 || (s[0] == '0' && len(s) > 1) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n <= maxQuantity
 }
 
 func (q *Quantity) UnmarshalJSON(b []byte) error {
@@ -96,7 +122,7 @@ var maxMoney = big.NewRat(10_000_000_000_000, 1)
 
 // Valid reports whether m is a well-formed amount.
 func (m Money) Valid() bool {
-	s := strings.NewReplacer(",", "", "，", "").Replace(strings.TrimSpace(string(m)))
+	s := moneySeparators.Replace(strings.TrimSpace(string(m)))
 	if !moneyRE.MatchString(s) {
 		return false
 	}

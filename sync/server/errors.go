@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"unicode/utf8"
 
-	jsonv1 "github.com/go-json-experiment/json/v1"
-
 	"lixiang/domain"
 	"lixiang/sync/wire"
 )
@@ -170,8 +168,7 @@ func decodeStrict(b []byte, dst any) error {
 		return badRequest("请求内容为空，应为 JSON", "the request body is empty: JSON expected")
 	}
 	if err := domain.DecodeJSONStrict(b, dst); err != nil {
-		var se *jsonv1.SyntaxError
-		if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
+		if errors.Is(err, domain.ErrTrailingJSON) {
 			return badRequest("JSON 之后还有多余内容", "unexpected data after the JSON value")
 		}
 		return badRequest("请求内容不是有效的 JSON：%s", "the request body is not valid JSON: %s", jsonProblem(err))
@@ -183,17 +180,11 @@ func decodeStrict(b []byte, dst any) error {
 func jsonProblem(err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
-	var se1 *jsonv1.SyntaxError // domain.DecodeJSON's
-	var te1 *jsonv1.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
 		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	case errors.As(err, &se1):
-		return fmt.Sprintf("syntax error at byte %d", se1.Offset)
 	case errors.As(err, &te):
 		return fmt.Sprintf("field %q: %s where %s is expected", te.Field, te.Value, te.Type)
-	case errors.As(err, &te1):
-		return fmt.Sprintf("field %q: %s where %s is expected", te1.Field, te1.Value, te1.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		return strings.TrimPrefix(err.Error(), "json: ")
 	}
