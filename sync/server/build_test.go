@@ -35,6 +35,12 @@ func TestBuildProjectAsSetFields(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A row far down a list leaves a hole before it.
+			leaves["registration.stakeholders[9].name"] = `"隔行的干系人"`
+			want, err = domain.SetFields(&domain.Project{}, leaves)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got, err := buildProject(leaves)
 			if err != nil {
 				t.Fatalf("%s[%d]: %v", filepath.Base(f), i, err)
@@ -65,6 +71,8 @@ func TestCheckFields(t *testing.T) {
 		{"unknown in a row", domain.FieldChange{Path: "registration.systems[0].colour", New: `"red"`}, false},
 		{"wrong type", domain.FieldChange{Path: "registration.products", New: `"云签章"`}, false},
 		{"bad index", domain.FieldChange{Path: "registration.systems[x].vendor", New: `"a"`}, false},
+		{"one item of a list of text", domain.FieldChange{Path: "registration.products[1]", New: `"云签章"`}, true},
+		{"an item of the wrong type", domain.FieldChange{Path: "registration.products[1]", New: `{"a":1}`}, false},
 	}
 	for _, tt := range tests {
 		if err := checkFields([]domain.FieldChange{tt.fc}); (err == nil) != tt.ok {
