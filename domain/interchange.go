@@ -337,6 +337,11 @@ func prefixed(prefix string, ps Problems) Problems {
 	return out
 }
 
+// EarliestCreation is the earliest creation time (创建时间) a project can
+// have: none of the company's is older, and a device or a file saying
+// otherwise has a wrong clock or a broken record (the year 0).
+var EarliestCreation = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // CheckProject checks one whole project record: identity, status, the
 // registration, the approval round, the handover and the initiation,
 // each as far as the project's status requires.
@@ -359,6 +364,9 @@ func CheckProject(p *Project, org *Org) (errs, warns Problems) {
 	}
 	if p.CreatedAt.IsZero() {
 		bad("created_at", "须注明创建时间（created_at，RFC 3339）", "created_at is required")
+	} else if p.CreatedAt.Before(EarliestCreation) {
+		bad("created_at", fmt.Sprintf("创建时间不能早于 2000 年（现为 %s）", p.CreatedAt.UTC().Format(time.RFC3339)),
+			fmt.Sprintf("created_at cannot be before 2000 (got %s)", p.CreatedAt.UTC().Format(time.RFC3339)))
 	}
 	if !p.Kind().Valid() {
 		bad("registration.kind", "项目类型须为 local、saas 或 upgrade", "kind must be local, saas or upgrade")

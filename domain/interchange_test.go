@@ -278,6 +278,17 @@ func TestDocumentCheck(t *testing.T) {
 			t.Fatalf("errors %v", errs)
 		}
 	})
+	t.Run("created before 2000", func(t *testing.T) {
+		ps := sampleProjects(t, org)
+		ps[1].Registration.Background.UserScale = "800"
+		ps[1].CreatedAt = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+		ps[2].CreatedAt = domain.EarliestCreation
+		errs, _ := (&domain.Document{Projects: ps}).Check(org)
+		if got := paths(errs); !slices.Equal(got, []string{"projects[1].created_at"}) {
+			t.Fatalf("errors %v", errs)
+		}
+		checkMessages(t, errs)
+	})
 	t.Run("without a directory", func(t *testing.T) {
 		ps := sampleProjects(t, org)
 		ps[1].Registration.Background.UserScale = "800"

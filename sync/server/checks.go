@@ -89,10 +89,8 @@ func registrationProblems(ps domain.Problems) domain.Problems {
 
 // A project's creation time (创建时间) is the device's clock: it goes into the
 // SVN path at initiation and orders the lists, so it must be a time that
-// can be. earliestCreation is before any project of the company's;
-// creationLead is how far a device's clock may run ahead of the server's.
-var earliestCreation = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
+// can be: not before domain.EarliestCreation, and ahead of the server's
+// clock by no more than creationLead.
 const creationLead = 24 * time.Hour
 
 // checkCreatedAt refuses a creation time before 2000 (the zero time, the
@@ -104,7 +102,7 @@ func checkCreatedAt(at, now time.Time) error {
 			English: fmt.Sprintf("%s (got %s): check the device's date and time", en, at.UTC().Format(time.RFC3339))}}
 	}
 	switch {
-	case at.Before(earliestCreation):
+	case at.Before(domain.EarliestCreation):
 		return problem("项目的创建时间不能早于 2000 年", "the project's creation time cannot be before 2000")
 	case at.After(now.Add(creationLead)):
 		return problem("项目的创建时间比服务器时间晚一天以上", "the project's creation time is more than a day ahead of the server's clock")
