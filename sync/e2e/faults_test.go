@@ -1178,13 +1178,18 @@ func (s *sim) check() {
 			if edits := refusedEdits[[2]string{d.name, id}]; len(edits) > 0 {
 				// Refused edits stay the user's, on top of the server's copy.
 				sets := map[string]string{}
+				var resolves []string
 				for _, c := range edits {
 					for _, fc := range c.payload.Changes {
 						sets[fc.Path] = fc.New
 					}
+					resolves = append(resolves, c.payload.Resolves...)
 				}
 				want, err = domain.SetFields(sp.p, sets)
 				must(t, err)
+				// A refused resolution: the conflict it settled, and no
+				// other, is settled here.
+				want.Conflicts, _ = domain.RemoveConflicts(want.Conflicts, resolves)
 				if a, b := withoutStamp(t, local), withoutStamp(t, want); a != b {
 					t.Errorf("%s: project %s is not the server's with its refused edits on top:\n local %s\n  want %s", d.name, short(id), a, b)
 				}
