@@ -533,11 +533,16 @@ func docLeaves(doc []byte) ([]domain.FieldChange, error) {
 	if err != nil {
 		return nil, invalid(err)
 	}
-	out := make([]domain.FieldChange, 0, len(flat))
-	for k, v := range flat {
-		out = append(out, domain.FieldChange{Path: k, Old: "null", New: v})
+	// The paths are sorted, not the changes (a third of the work).
+	paths := make([]string, 0, len(flat))
+	for k := range flat {
+		paths = append(paths, k)
 	}
-	slices.SortFunc(out, func(a, b domain.FieldChange) int { return strings.Compare(a.Path, b.Path) })
+	slices.Sort(paths)
+	out := make([]domain.FieldChange, len(paths))
+	for i, k := range paths {
+		out[i] = domain.FieldChange{Path: k, Old: "null", New: flat[k]}
+	}
 	return out, nil
 }
 
