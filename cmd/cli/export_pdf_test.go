@@ -50,13 +50,13 @@ func TestExportPDF(t *testing.T) {
 		want []string // in the PDF's text, white space ignored
 	}{
 		{"minutes by number", []string{"minutes", "SSDJ-2026-0137"},
-			[]string{"山东高速集团有限公司电子签章项目项目会议交接纪要", "SSDJ-2026-0137", "组织人（签字）"}},
+			[]string{"山东高速集团有限公司电子签章项目会议交接纪要", "SSDJ-2026-0137", "组织人（签字）"}},
 		{"registration by id", []string{"registration", "01a07aac-a938-705f-ab01-41296cc6be18"},
 			[]string{"山东高速电子签章项目立项申请", "实施登记表", "299ced6c1a8d"}},
 		{"upgrade form names its parent", []string{"registration", "WTDJ-2026-0021"},
 			[]string{"问题登记表", "原项目SSDJ-2025-0214浙江吉利控股集团有限公司"}},
 		{"a draft without a meeting prints an agenda", []string{"minutes", "01a21c30-add0-7e7f-bf69-4da8a434d6f9"},
-			[]string{"蜜雪冰城股份有限公司SaaS项目项目会议交接纪要", "待分配", "尚无会议交接记录"}},
+			[]string{"蜜雪冰城股份有限公司SaaS项目会议交接纪要", "待分配", "尚无会议交接记录"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
