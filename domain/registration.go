@@ -222,6 +222,40 @@ func clip(s string) string {
 	return s[:i] + "…"
 }
 
+// AttachmentName makes a file's name fit to be an attachment's name (附件
+// 文件名) as ValidateAttachment wants it: the last element of a path only,
+// invalid UTF-8 and control characters (line breaks, tabs) turned into "_",
+// and a name longer than MaxAttachmentName cut short before its extension.
+// A name left empty, "." or ".." becomes "附件".
+func AttachmentName(name string) string {
+	if i := strings.LastIndexAny(name, "/\\"); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.ToValidUTF8(name, "_")
+	name = strings.Map(func(r rune) rune {
+		if r == 0 || unicode.IsControl(r) {
+			return '_'
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if len(name) > MaxAttachmentName {
+		ext := ""
+		if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 16 {
+			ext = name[i:]
+		}
+		stem := name[:MaxAttachmentName-len(ext)]
+		for len(stem) > 0 && !utf8.ValidString(stem) {
+			stem = stem[:len(stem)-1]
+		}
+		name = stem + ext
+	}
+	if name == "" || name == "." || name == ".." {
+		name = "附件"
+	}
+	return name
+}
+
 // ValidateAttachments checks the metadata of every attachment of a
 // registration (ValidateAttachment), with paths such as attachments[1].name.
 func ValidateAttachments(as []Attachment) Problems {

@@ -90,3 +90,32 @@ func TestAttachmentsAreCheckedOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachmentNameFitsTheRules: whatever a file system hands the desktop
+// as a file's name, AttachmentName turns it into one ValidateAttachment
+// accepts, keeping what a person would recognise (the extension).
+func TestAttachmentNameFitsTheRules(t *testing.T) {
+	long := strings.Repeat("需求", 60) + ".docx" // 365 bytes
+	cases := []struct{ in, want string }{
+		{"客户需求登记表.docx", "客户需求登记表.docx"},
+		{"C:\\Users\\张伟\\方案.pdf", "方案.pdf"},
+		{"../../etc/passwd", "passwd"},
+		{"报价\n单.xlsx", "报价_单.xlsx"},
+		{"a\x00b.txt", "a_b.txt"},
+		{"bad\xffname.txt", "bad_name.txt"},
+		{"", "附件"},
+		{"..", "附件"},
+		{"dir/", "附件"},
+		{long, strings.Repeat("需求", 41) + "需.docx"},
+	}
+	sha := strings.Repeat("ab", 32)
+	for _, c := range cases {
+		got := domain.AttachmentName(c.in)
+		if got != c.want {
+			t.Errorf("AttachmentName(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if ps := domain.ValidateAttachment(domain.Attachment{Name: got, SHA256: sha, Size: 1}); len(ps) > 0 {
+			t.Errorf("AttachmentName(%q) = %q is still refused: %v", c.in, got, ps)
+		}
+	}
+}

@@ -818,9 +818,18 @@ func (f *RegistrationForm) addAttachments(reads []func() (string, []byte, error)
 				failed = err
 				continue
 			}
-			added = append(added, domain.Attachment{ID: id, Name: name, Size: int64(len(data)), SHA256: sha,
+			// The name as the file system gave it may hold what an
+			// attachment's name may not (a line break, a path, 300 bytes):
+			// make it fit rather than refuse the file at the next sync.
+			name = domain.AttachmentName(name)
+			a := domain.Attachment{ID: id, Name: name, Size: int64(len(data)), SHA256: sha,
 				MIME: mime.TypeByExtension(filepath.Ext(name)), AddedBy: e.User.ID,
-				AddedAt: e.Now().UTC().Format(time.RFC3339)})
+				AddedAt: e.Now().UTC().Format(time.RFC3339)}
+			if ps := domain.ValidateAttachment(a); len(ps) > 0 {
+				failed = domain.Errorf(domain.EINVALID, "文件“%[1]s”不能作为附件：%[2]s", "%[1]s cannot be attached: %[3]s", name, ps[0].Message, ps[0].English)
+				continue
+			}
+			added = append(added, a)
 		}
 		fyne.Do(func() {
 			if failed != nil {

@@ -3,6 +3,7 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -362,4 +363,41 @@ func TestUpgradeRegistrationStartsFromTheParentProject(t *testing.T) {
 	if got := problemAt(t, f.problemLines, "contract.amount"); !strings.Contains(got, "新签合同须填写合同金额") {
 		t.Errorf("a new contract without amount: %q", got)
 	}
+}
+
+// A file whose name an attachment may not carry (a line break, a path, a
+// name longer than 255 bytes) is still attached, under a name that fits, so
+// the next sync does not refuse the registration for it.
+func TestAttachingAFileWithAnUnfitNameKeepsItUnderAFittingName(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	e, _ := testEnv(t, st, "zhangwei")
+	p := domain.NewProject("01a30000-0000-7000-8000-000000000401", domain.KindLocal, e.User, testNow)
+	f := NewRegistrationForm(e, p)
+	showIn(t, f)
+
+	long := strings.Repeat("方案", 50) + ".pdf" // 304 bytes
+	read := func(name string) func() (string, []byte, error) {
+		return func() (string, []byte, error) { return name, []byte("%PDF " + name), nil }
+	}
+	f.addAttachments([]func() (string, []byte, error){read("报价\n单.xlsx"), read(long)})
+	waitFor(t, func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(f.reg().Attachments) })
+		return n == 2
+	})
+	var got []domain.Attachment
+	fyne.DoAndWait(func() { got = slices.Clone(f.reg().Attachments) })
+	if got[0].Name != "报价_单.xlsx" {
+		t.Errorf("the name with a line break is attached as %q, want 报价_单.xlsx", got[0].Name)
+	}
+	if !strings.HasSuffix(got[1].Name, ".pdf") || len(got[1].Name) > domain.MaxAttachmentName {
+		t.Errorf("the long name is attached as %q (%d bytes), want at most %d bytes ending .pdf", got[1].Name, len(got[1].Name), domain.MaxAttachmentName)
+	}
+	for _, a := range got {
+		if ps := domain.ValidateAttachment(a); len(ps) > 0 {
+			t.Errorf("attached %q is refused by the rules the server applies: %v", a.Name, ps)
+		}
+	}
+	shows(t, f, "报价_单.xlsx")
 }
