@@ -13,7 +13,6 @@
 #   STEPS=40       steps per seed (LIXIANG_STEPS)
 #   KILLS=10       SIGKILL rounds of each desktop kill phase (LIXIANG_KILLS; CI runs 3)
 #   FUZZTIME=60s   time per fuzz target (-fuzztime)
-#   STRICT=1       fail on the reported bugs instead of counting them (LIXIANG_STRICT)
 # A failing simulation seed is printed with its replay command:
 #   LIXIANG_SEED=n go test ./sync/e2e -run TestConvergenceUnderFaults -v
 set -euo pipefail
@@ -26,7 +25,6 @@ if ((quick)); then
 	: "${SEEDS:=50}" "${KILLS:=3}" "${FUZZTIME:=}"
 fi
 export LIXIANG_SEEDS=${SEEDS:-1000} LIXIANG_STEPS=${STEPS:-40} LIXIANG_KILLS=${KILLS:-10}
-[[ ${STRICT:-} == 1 ]] && export LIXIANG_STRICT=1
 fuzztime=${FUZZTIME-60s}
 
 log=$(mktemp)

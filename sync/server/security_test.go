@@ -802,13 +802,3 @@ func TestLoginThrottlingHolds(t *testing.T) {
 		t.Errorf("%d of %d simultaneous wrong passwords for one login were checked, the limit is 5", checked, guesses)
 	}
 }
-
-// knownServerBug skips a test that found a reported bug of code this suite
-// may not change; LIXIANG_STRICT=1 fails instead.
-func knownServerBug(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("LIXIANG_STRICT") == "1" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
