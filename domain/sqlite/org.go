@@ -33,7 +33,7 @@ func (s *Store) Org(ctx context.Context) (*domain.Org, error) {
 		return nil, fmt.Errorf("load org: %w", notFound(err, "尚未载入组织目录", "no organisation directory is stored"))
 	}
 	var o domain.Org
-	if err := json.Unmarshal([]byte(doc), &o); err != nil {
+	if err := domain.DecodeJSON([]byte(doc), &o); err != nil {
 		return nil, fmt.Errorf("load org: %w", err)
 	}
 	return &o, nil

@@ -147,7 +147,7 @@ func rebuildProject(ctx context.Context, base *sql.Stmt, id string, outs []PushO
 // is not what encoding gives, the document is decoded, set and encoded.
 func applyOwnChanges(text []byte, w *OwnWrite) []byte {
 	var changes []domain.FieldChange
-	if err := json.Unmarshal(w.Changes, &changes); err != nil {
+	if err := domain.DecodeJSON(w.Changes, &changes); err != nil {
 		return nil
 	}
 	stamp, err := w.UpdatedAt.MarshalJSON()
@@ -156,7 +156,7 @@ func applyOwnChanges(text []byte, w *OwnWrite) []byte {
 	}
 	var resolves []string
 	if len(w.Resolves) > 0 {
-		if err := json.Unmarshal(w.Resolves, &resolves); err != nil {
+		if err := domain.DecodeJSON(w.Resolves, &resolves); err != nil {
 			return nil
 		}
 	}
@@ -174,7 +174,7 @@ func applyOwnChanges(text []byte, w *OwnWrite) []byte {
 		}
 	}
 	var p domain.Project
-	if err := json.Unmarshal(text, &p); err != nil {
+	if err := domain.DecodeJSON(text, &p); err != nil {
 		return nil
 	}
 	// The server settles conflicts by identity, as it read them.

@@ -46,7 +46,7 @@ func loadProject(ctx context.Context, q querier, id string) (*domain.Project, in
 		return nil, 0, notFound(err, "项目不存在：%s", "no such project: %s", id)
 	}
 	var p domain.Project
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+	if err := domain.DecodeJSON([]byte(doc), &p); err != nil {
 		return nil, 0, fmt.Errorf("decode stored project: %w", err)
 	}
 	return &p, version, nil
@@ -59,7 +59,7 @@ func clone(p *domain.Project) (*domain.Project, error) {
 		return nil, fmt.Errorf("copy project: %w", err)
 	}
 	var c domain.Project
-	if err := json.Unmarshal(b, &c); err != nil {
+	if err := domain.DecodeJSON(b, &c); err != nil {
 		return nil, fmt.Errorf("copy project: %w", err)
 	}
 	return &c, nil

@@ -166,7 +166,7 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 		p := pp.Project
 		if p == nil {
 			p = new(domain.Project)
-			if err := json.Unmarshal(pp.Doc, p); err != nil {
+			if err := domain.DecodeJSON(pp.Doc, p); err != nil {
 				return fmt.Errorf("pulled project %d of %d: decode: %w", i+1, len(page), err)
 			}
 		}
@@ -353,7 +353,7 @@ func changedHere(oldDoc, nextDoc string, next *domain.Project) ([]domain.FieldCh
 		}
 	}
 	var old domain.Project
-	if err := json.Unmarshal([]byte(oldDoc), &old); err != nil {
+	if err := domain.DecodeJSON([]byte(oldDoc), &old); err != nil {
 		return nil, fmt.Errorf("decode stored project: %w", err)
 	}
 	old.UpdatedAt = next.UpdatedAt
@@ -394,7 +394,7 @@ func replayLocal(ctx context.Context, replay *sql.Stmt, server *domain.Project) 
 			Changes  []domain.FieldChange `json:"changes"`
 			Resolves []string             `json:"resolves"`
 		}
-		if err := json.Unmarshal([]byte(payload), &p); err != nil {
+		if err := domain.DecodeJSON([]byte(payload), &p); err != nil {
 			return nil, fmt.Errorf("decode local change: %w", err)
 		}
 		// Conflicts settled here go by identity: a change recorded
@@ -575,7 +575,7 @@ func (s *Store) refuse(ctx context.Context, tx *sql.Tx, changeID, reason string,
 		return nil
 	}
 	var p ChangePayload
-	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+	if err := domain.DecodeJSON([]byte(payload), &p); err != nil {
 		return fmt.Errorf("decode change: %w", err)
 	}
 	cur, _, err := loadProject(ctx, tx, projectID)
@@ -667,7 +667,7 @@ func (s *Store) RetryNeedsAttention(ctx context.Context, changeID string) error 
 // value left out).
 func rebaseEdit(payload, here string) (string, error) {
 	var p ChangePayload
-	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+	if err := domain.DecodeJSON([]byte(payload), &p); err != nil {
 		return "", fmt.Errorf("decode change: %w", err)
 	}
 	flat, err := domain.FlattenJSON([]byte(here))
@@ -732,7 +732,7 @@ func (s *Store) Conflicts(ctx context.Context) ([]ConflictedProject, error) {
 		if err := rows.Scan(&c.ProjectID, &c.Number, &c.Title, &list); err != nil {
 			return nil, fmt.Errorf("conflicts: %w", err)
 		}
-		if err := json.Unmarshal([]byte(list), &c.Conflicts); err != nil {
+		if err := domain.DecodeJSON([]byte(list), &c.Conflicts); err != nil {
 			return nil, fmt.Errorf("conflicts of project %s: %w", c.ProjectID, err)
 		}
 		out = append(out, c)
@@ -801,7 +801,7 @@ func (s *Store) ServerState(ctx context.Context, projectID string) (int64, *doma
 		return version, nil, nil
 	}
 	var p domain.Project
-	if err := json.Unmarshal([]byte(doc.String), &p); err != nil {
+	if err := domain.DecodeJSON([]byte(doc.String), &p); err != nil {
 		return 0, nil, fmt.Errorf("server state of project %s: %w", projectID, err)
 	}
 	return version, &p, nil

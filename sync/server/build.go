@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -12,10 +11,8 @@ import (
 // decodeProject decodes a document strictly into a project: an unknown
 // field or a value of the wrong type is EINVALID, naming the field.
 func decodeProject(doc []byte) (*domain.Project, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.DisallowUnknownFields()
 	var p domain.Project
-	if err := dec.Decode(&p); err != nil {
+	if err := domain.DecodeJSONStrict(doc, &p); err != nil {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
