@@ -65,7 +65,8 @@ type NewerSchemaError struct {
 }
 
 func (e *NewerSchemaError) Error() string {
-	return fmt.Sprintf("the database has schema version %d, newer than this program knows (%d): update %s",
+	return fmt.Sprintf("数据库的结构版本为 %[1]d，比本程序所知的版本（%[2]d）新，是更新的程序写入的：请把 %[3]s 更新到最新版本后再打开 "+
+		"(the database has schema version %[1]d, newer than this program knows (%[2]d): update %[3]s)",
 		e.Have, e.Known, e.Program)
 }
 
@@ -73,7 +74,7 @@ func (e *NewerSchemaError) Error() string {
 // differ.
 type MigrateOptions struct {
 	// Program is named in the refusal of a newer database ("update 立项通",
-	// "update lixiangd"); "" says "this program".
+	// "update lixiangd"); "" says 本程序.
 	Program string
 	// Now stamps each applied migration (schema_migrations.applied_at);
 	// nil is time.Now. The desktop store passes its injected clock.
@@ -103,7 +104,7 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir string, opts Migra
 	}
 	program := opts.Program
 	if program == "" {
-		program = "this program"
+		program = "本程序"
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,

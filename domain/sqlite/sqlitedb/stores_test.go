@@ -177,7 +177,7 @@ func TestTheStoresRefuseADatabaseFromANewerProgram(t *testing.T) {
 			if !errors.As(err, &newer) || newer.Have != 9999 || newer.Known != last {
 				t.Fatalf("Open = %v, want a NewerSchemaError", err)
 			}
-			if msg := err.Error(); !strings.Contains(msg, "newer than this program knows") || !strings.HasSuffix(msg, "update "+s.program) {
+			if msg := err.Error(); !strings.Contains(msg, "newer than this program knows") || !strings.Contains(msg, "请把 "+s.program+" 更新") || !strings.Contains(msg, "update "+s.program+")") {
 				t.Errorf("message %q", msg)
 			}
 		})
