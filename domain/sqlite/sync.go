@@ -235,9 +235,11 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 			row.doc = string(b)
 		}
 		if row.doc == old.doc {
-			// Nothing changed here: only the server's copy is recorded.
-			if _, err := tx.ExecContext(ctx, "UPDATE projects SET server_doc = '', server_version = max(server_version, ?) WHERE id = ?",
-				row.version, row.p.ID); err != nil {
+			// Nothing changed here: only the server's copy is recorded
+			// (the document stored holds local edits on top of it
+			// when there were any to replay).
+			if _, err := tx.ExecContext(ctx, "UPDATE projects SET server_doc = ?, server_version = max(server_version, ?) WHERE id = ?",
+				row.storedServerDoc(), row.version, row.p.ID); err != nil {
 				return fmt.Errorf("project %s: %w", row.p.ID, err)
 			}
 			continue
