@@ -184,28 +184,25 @@ func fieldForbidden(path string, p *domain.Project) error {
 
 // authorise checks every field change of an edit against the project as
 // the server has it now and returns the changes to merge (updated_at,
-// which the server stamps, left out).
+// which the server stamps, left out). A change that sets a field to the
+// value it holds already changes nothing, so it is never refused for who
+// may edit the field or the project's state: it is left out (a device
+// sending its copy again, or a desktop that imported a record the
+// administrator imported on the server too). The rest of the changes are
+// judged as they are.
 func authorise(p *domain.Project, changes []domain.FieldChange, actor domain.User) ([]domain.FieldChange, error) {
 	out := make([]domain.FieldChange, 0, len(changes))
-	var flat map[string]string // the current leaves, read once when needed
+	cur := current{p: p}
 	for _, c := range changes {
 		switch sec := sectionOf(c.Path); sec {
 		case secIgnored:
 			continue
 		case secWorkflow:
-			// A workflow field that already holds the value (a device
-			// sending its copy again) is left, like any field already so.
-			if flat == nil {
-				var err error
-				if flat, err = domain.Flatten(p); err != nil {
-					return nil, err
-				}
+			same, err := cur.holds(c.Path, c.New)
+			if err != nil {
+				return nil, err
 			}
-			now, ok := flat[c.Path]
-			if !ok {
-				now = "null"
-			}
-			if sameJSON(now, c.New) {
+			if same {
 				continue
 			}
 			return nil, domain.Errorf(domain.EFORBIDDEN, "字段 %s 只能通过流程操作改变，不能直接修改",
@@ -220,12 +217,65 @@ func authorise(p *domain.Project, changes []domain.FieldChange, actor domain.Use
 				"conflicts are recorded by the server and settled by their id: %s", c.Path)
 		default:
 			if !mayEdit(p, sec, actor) {
+				same, err := cur.holds(c.Path, c.New)
+				if err != nil {
+					return nil, err
+				}
+				if same {
+					continue
+				}
 				return nil, fieldForbidden(c.Path, p)
 			}
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// current is the project an edit is checked against, with its leaves and
+// its JSON text read the first time they are needed (only a change of a
+// field the person may not edit needs them).
+type current struct {
+	p    *domain.Project
+	flat map[string]string
+	doc  []byte
+}
+
+// holds reports whether the field at path holds value (JSON text, "null"
+// for absent) already: the same JSON value, as domain.Merge compares
+// (key order, spacing and escapes aside), or one the project's types read
+// as the value there (a count sent as the text "12" where the project has
+// the number 12), so that setting it leaves the project's document as it
+// is. A value the field cannot take is not held.
+func (c *current) holds(path, value string) (bool, error) {
+	if c.flat == nil {
+		flat, err := domain.Flatten(c.p)
+		if err != nil {
+			return false, fmt.Errorf("read project %s: %w", c.p.ID, err)
+		}
+		c.flat = flat
+	}
+	now, ok := c.flat[path]
+	if !ok {
+		now = "null"
+	}
+	if sameJSON(now, value) {
+		return true, nil
+	}
+	set, err := domain.SetFields(c.p, map[string]string{path: value})
+	if err != nil {
+		return false, nil // not a value of the field: judged as a change
+	}
+	if c.doc == nil {
+		if c.doc, err = json.Marshal(c.p); err != nil {
+			return false, fmt.Errorf("encode project %s: %w", c.p.ID, err)
+		}
+	}
+	doc, err := json.Marshal(set)
+	if err != nil {
+		return false, fmt.Errorf("encode project %s: %w", c.p.ID, err)
+	}
+	return bytes.Equal(doc, c.doc), nil
 }
 
 // sameJSON compares two JSON texts by value ("null" and absent are equal),
