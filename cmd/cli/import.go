@@ -55,5 +55,31 @@ func runImport(ctx context.Context, e *env, v verb, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "已导入 %d 个项目（%d 个已存在且相同，未改变），导入人 %s，数据目录 %s\n(imported %d, %d already present and unchanged)\n",
 		n, len(doc.Projects)-n, actor.Name, ws.Dir, n, len(doc.Projects)-n)
+	warnOthersProjects(e, ws.Org, actor, doc.Projects)
 	return ExitOK
+}
+
+// warnOthersProjects says which imported projects name someone else as
+// their applicant (申请人): the server only takes a new project from its
+// own applicant, so when this desktop syncs they land in 需处理. Moving
+// other people's records onto the server is the administrator's
+// `lixiangd import`.
+func warnOthersProjects(e *env, org *domain.Org, actor domain.User, ps []domain.Project) {
+	var names []string
+	for _, p := range ps {
+		if p.OwnerID != actor.ID {
+			names = append(names, fmt.Sprintf("%s（申请人 %s）", p.Title(), org.UserName(p.OwnerID)))
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	fmt.Fprintf(e.stdout, "提示：以下 %d 个项目的申请人不是%s。同步时服务器只接受申请人本人新建的项目，这些项目会进入“需处理”；"+
+		"要把他人的记录迁移到服务器，请由管理员在服务器上运行 lixiangd import FILE。\n", len(names), actor.Name)
+	for _, n := range names {
+		fmt.Fprintf(e.stdout, "  %s\n", n)
+	}
+	fmt.Fprintf(e.stdout, "(note: %d of these projects have another applicant than %s; the server only takes a new project from its applicant, "+
+		"so they will wait in needs-attention after a sync — an administrator moves other people's records onto the server with lixiangd import FILE)\n",
+		len(names), actor.Name)
 }

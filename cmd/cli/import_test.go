@@ -191,3 +191,29 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// Importing someone else's records on a desktop works, but the importer is
+// told they will be refused when this desktop syncs (the server takes a new
+// project only from its applicant) and what to do instead.
+func TestImportWarnsAboutOtherPeoplesProjects(t *testing.T) {
+	data := t.TempDir()
+	path := filepath.Join(samples, "saas-handed-over.json")
+	code, out, errs := run(t, "", "import", path, "--data", data, "--as", "admin")
+	if code != cli.ExitOK {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{"提示：以下 1 个项目的申请人不是", "恒瑞医药SAAS项目立项申请（申请人 李娜）", "lixiangd import FILE", "another applicant"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the import does not say %q:\n%s", want, out)
+		}
+	}
+
+	// The applicant's own import has nothing to warn about.
+	code, out, errs = run(t, "", "import", path, "--data", t.TempDir(), "--as", "lina")
+	if code != cli.ExitOK {
+		t.Fatalf("import as the applicant: exit %d\n%s%s", code, out, errs)
+	}
+	if strings.Contains(out, "提示：") {
+		t.Errorf("the applicant's own import warns:\n%s", out)
+	}
+}
