@@ -24,6 +24,7 @@ type Store interface {
 	draftStore
 	journalReader
 	outboxCounter
+	attentionStore
 	inboxStore
 	identityStore
 }

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -73,6 +72,7 @@ type SyncBar struct {
 	attention *widget.Button
 	now       *widget.Button
 	cancel    func()
+	attn      *attentionDialog // the needs-attention list while it is open
 	state     SyncState
 	root      fyne.CanvasObject
 }
@@ -183,6 +183,9 @@ func (b *SyncBar) apply(st SyncState) {
 	} else {
 		b.attention.Hide()
 	}
+	if b.attn != nil && (st.NeedsAttention != prev.NeedsAttention || (prev.Syncing && !st.Syncing)) {
+		b.attn.reload() // a retried change accepted, or back with a new reason
+	}
 	if e.Sync != nil && (st.Conflicts != prev.Conflicts || st.LastSuccess != prev.LastSuccess) {
 		// Only the engine creates conflicts and numbers: refresh what shows them.
 		e.run(func() {
@@ -200,43 +203,8 @@ func (b *SyncBar) onSyncNowTapped() {
 
 func (b *SyncBar) onConflictsTapped() { b.env.nav.openConflicts() }
 
-// onAttentionTapped lists the changes the server refused, with its reasons.
+// onAttentionTapped opens the needs-attention list (需处理).
 func (b *SyncBar) onAttentionTapped() {
-	e := b.env
-	e.run(func() {
-		changes, err := e.Store.NeedsAttention(e.ctx)
-		type line struct{ id, title, reason, at string }
-		var lines []line
-		for _, c := range changes {
-			title := c.ProjectID
-			if p, err := e.Store.Project(e.ctx, c.ProjectID); err == nil {
-				title = p.Title()
-			}
-			lines = append(lines, line{c.ProjectID, title, c.LastError, timeText(c.CreatedAt)})
-		}
-		fyne.Do(func() {
-			if err != nil {
-				e.showError(err)
-				return
-			}
-			box := container.NewVBox(note(lang.L("sync.attentionHelp")))
-			var d dialog.Dialog
-			for _, l := range lines {
-				id := l.id
-				open := widget.NewButton(lang.L("common.open"), func() {
-					d.Hide()
-					e.nav.openProject(id)
-				})
-				reason := widget.NewLabel(l.reason)
-				reason.Wrapping = fyne.TextWrapWord
-				box.Add(container.NewBorder(nil, nil, nil, open,
-					container.NewVBox(widget.NewLabelWithStyle(l.title+" · "+l.at, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), reason)))
-				box.Add(widget.NewSeparator())
-			}
-			scroll := container.NewVScroll(box)
-			scroll.SetMinSize(fyne.NewSize(640, 360))
-			d = dialog.NewCustom(lang.L("sync.attentionTitle"), lang.L("common.close"), scroll, e.win)
-			d.Show()
-		})
-	})
+	b.attn = newAttentionDialog(b.env, func() { b.attn = nil })
+	b.attn.show()
 }
