@@ -224,20 +224,25 @@ func (s *Store) restoreFields(ctx context.Context, tx *sql.Tx, actorID string, c
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("put back the server's values: %w", err)
 	}
-	// A given-up resolution leaves the conflicts it settled open again,
-	// as the server still has them.
-	if len(c.payload.Resolves) > 0 && server.Valid {
+	next.UpdatedAt = now
+	if server.Valid {
 		var sp domain.Project
 		if err := domain.DecodeJSON([]byte(server.String), &sp); err != nil {
 			return SaveResult{}, fmt.Errorf("server copy: %w", err)
 		}
+		// A given-up resolution leaves the conflicts it settled open
+		// again, as the server still has them.
 		for _, id := range c.payload.Resolves {
 			if i := domain.IndexOfConflict(sp.Conflicts, id); i >= 0 && domain.IndexOfConflict(next.Conflicts, id) < 0 {
 				next.Conflicts = append(next.Conflicts, sp.Conflicts[i])
 			}
 		}
+		// Back to the server's copy as a whole: its time too, so that
+		// the project is the server's to the letter.
+		if d, err := domain.Diff(&sp, next); err == nil && len(d) == 0 {
+			next.UpdatedAt = sp.UpdatedAt
+		}
 	}
-	next.UpdatedAt = now
 	return s.write(ctx, tx, writeArgs{actorID: actorID, at: now, old: cur, new: next})
 }
 
