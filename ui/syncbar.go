@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lixiang/domain"
 	"lixiang/domain/sqlite"
 )
 
@@ -23,8 +24,10 @@ type SyncState struct {
 	NeedsAttention int
 	Conflicts      int
 	LastSuccess    time.Time
-	LastError      string
-	SignedIn       bool
+	// LastError is why the last pass failed, in both languages (the bar
+	// shows the UI's); nil after a successful pass.
+	LastError *domain.Error
+	SignedIn  bool
 }
 
 // SyncStatus is what the window needs of the sync engine.
@@ -170,7 +173,11 @@ func (b *SyncBar) apply(st SyncState) {
 	} else {
 		b.last.SetText(lang.X("sync.last", "上次同步 {{.T}}", map[string]any{"T": timeText(st.LastSuccess)}))
 	}
-	b.lastError.SetText(st.LastError)
+	if st.LastError != nil {
+		b.lastError.SetText(errorText(st.LastError))
+	} else {
+		b.lastError.SetText("")
+	}
 	if st.Conflicts > 0 {
 		b.conflicts.SetText(lang.X("sync.conflicts", "冲突 {{.N}}", map[string]any{"N": st.Conflicts}))
 		b.conflicts.Show()

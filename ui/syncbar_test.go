@@ -68,8 +68,10 @@ func TestSyncBarFollowsTheEngine(t *testing.T) {
 
 	eng.publish(SyncState{Online: true, Pending: 3, Conflicts: 1, NeedsAttention: 2, LastSuccess: testNow, SignedIn: true})
 	shows(t, b, "在线", "待同步 3 条修改", "上次同步 2026-11-20 09:30", "冲突 1", "需处理 2")
-	eng.publish(SyncState{Online: true, Syncing: true, LastError: "服务器暂时不可用", LastSuccess: testNow})
+	eng.publish(SyncState{Online: true, Syncing: true, LastSuccess: testNow,
+		LastError: &domain.Error{Code: "offline", Message: "服务器暂时不可用", English: "the server is unavailable"}})
 	shows(t, b, "正在同步…", "服务器暂时不可用")
+	lacks(t, b, "unavailable")
 	lacks(t, b, "冲突", "需处理")
 
 	test.Tap(b.now)
@@ -115,5 +117,34 @@ func TestMalformedAttachmentMetadataDoesNotCrash(t *testing.T) {
 		if _, err := attachmentFile(e, a); err == nil {
 			t.Errorf("opening %+v succeeded", a)
 		}
+	}
+}
+
+// The engine's error shows in the window's language only: signed out reads
+// in English in the English window, with no Chinese beside it, and in
+// Chinese in the Chinese one.
+func TestSyncBarShowsTheEnginesErrorInTheUIsLanguage(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	signedOut := &domain.Error{Code: domain.EUNAUTHORIZED, Message: "未登录或登录已过期，请重新登录", English: "signed out: sign in again"}
+	for _, tc := range []struct {
+		lang       string
+		want, lack string
+	}{
+		{langEnglish, "signed out: sign in again", "请重新登录"},
+		{langChinese, "未登录或登录已过期，请重新登录", "sign in again"},
+	} {
+		if err := SwitchLanguage(fyne.CurrentApp().Preferences(), tc.lang); err != nil {
+			t.Fatal(err)
+		}
+		e, _ := testEnv(t, st, "zhangwei")
+		eng := &fakeSync{state: SyncState{LastError: signedOut}}
+		e.Sync = eng
+		b := NewSyncBar(e)
+		test.NewTempWindow(t, b).Resize(fyne.NewSize(1280, 48))
+		shows(t, b, tc.want)
+		lacks(t, b, tc.lack)
+		eng.publish(SyncState{Online: true, SignedIn: true})
+		lacks(t, b, tc.want)
 	}
 }

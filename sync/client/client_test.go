@@ -183,7 +183,7 @@ func TestAServerErrorIsOfflineAndKeepsTheQueue(t *testing.T) {
 		if len(pending) != 1 || pending[0].Attempts != 1 || pending[0].LastError == "" {
 			t.Errorf("%d: pending = %+v", status, pending)
 		}
-		if st := e.State(); st.Online || st.Pending != 1 || st.LastError == "" {
+		if st := e.State(); st.Online || st.Pending != 1 || st.LastError == nil || st.LastError.Code != EOFFLINE {
 			t.Errorf("%d: state = %+v", status, st)
 		}
 	}
@@ -305,7 +305,7 @@ func TestRunSyncsAtStartOnKickPeriodicallyAndBacksOffOnFailure(t *testing.T) {
 	if got[0] > time.Second || got[1] > 2*time.Second || got[2] > 4*time.Second || got[2] < 3*time.Second {
 		t.Errorf("waits after failures = %v, want ≈1s 2s 4s", got)
 	}
-	if st := e.State(); st.Online || st.LastError == "" {
+	if st := e.State(); st.Online || st.LastError == nil || st.LastError.Code != EOFFLINE {
 		t.Errorf("state while failing = %+v", st)
 	}
 	f.mu.Lock()
@@ -316,7 +316,7 @@ func TestRunSyncsAtStartOnKickPeriodicallyAndBacksOffOnFailure(t *testing.T) {
 	if tm.last() != time.Minute {
 		t.Errorf("after recovering Run waits %s, want the period", tm.last())
 	}
-	if st := e.State(); !st.Online || st.LastError != "" {
+	if st := e.State(); !st.Online || st.LastError != nil {
 		t.Errorf("state after recovering = %+v", st)
 	}
 	cancel()

@@ -19,6 +19,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -66,7 +67,17 @@ const (
 
 // ErrSignedOut is returned when the server does not accept the stored
 // token (there is none, it expired or was revoked): someone must sign in.
-var ErrSignedOut = errors.New("未登录或登录已过期，请重新登录 (signed out: sign in again)")
+var ErrSignedOut = &domain.Error{Code: domain.EUNAUTHORIZED,
+	Message: "未登录或登录已过期，请重新登录", English: "signed out: sign in again"}
+
+// EOFFLINE is the code of State.LastError when the server could not be
+// reached (network, timeout, 5xx, 429): the changes stay queued and the
+// engine tries again.
+const EOFFLINE = "offline"
+
+// errNoServer is State.LastError while no server address is set.
+var errNoServer = &domain.Error{Code: domain.EINVALID,
+	Message: "未设置服务器地址，请在“账户”中登录服务器", English: "no server address: sign in to a server under Account"}
 
 // Engine syncs one local store with one server.
 type Engine struct {
@@ -310,7 +321,7 @@ func (e *Engine) Login(ctx context.Context, login, password string) (wire.LoginR
 	if _, err := e.syncOrg(ctx, out.OrgVersion); err != nil {
 		e.log.WarnContext(ctx, "fetch organisation after sign-in", "err", err)
 	}
-	e.update(func(s *State) { s.SignedIn = true; s.LastError = "" })
+	e.update(func(s *State) { s.SignedIn = true; s.LastError = nil })
 	e.Kick()
 	return out, nil
 }
@@ -405,4 +416,40 @@ func (e *offlineError) Unwrap() error { return e.err }
 func IsOffline(err error) bool {
 	var o *offlineError
 	return errors.As(err, &o)
+}
+
+// StateError is err as State.LastError shows it to a person: a
+// *domain.Error with its code and its message in Chinese and in English,
+// nil for nil. Signed out is ErrSignedOut; a server out of reach is
+// EOFFLINE (with the server's own words when it answered, as for a 503);
+// the server's refusal of a request is its domain error; anything else is
+// EINTERNAL, its text kept as it is.
+func StateError(err error) *domain.Error {
+	var de *domain.Error
+	var ps domain.Problems
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrSignedOut):
+		return ErrSignedOut
+	case IsOffline(err):
+		out := &domain.Error{Code: EOFFLINE, Message: "无法连接服务器，稍后自动重试",
+			English: "the server cannot be reached; retrying later"}
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Body.Message != "" {
+			out.Message += "（" + ae.Body.Message + "）"
+			out.English += " (" + cmp.Or(ae.Body.English, ae.Body.Message) + ")"
+		}
+		return out
+	case errors.As(err, &de):
+		return &domain.Error{Code: de.Code, Message: de.Message, English: cmp.Or(de.English, de.Message)}
+	case errors.As(err, &ps):
+		en := make([]string, len(ps))
+		for i, p := range ps {
+			en[i] = p.Path + ": " + cmp.Or(p.English, p.Message)
+		}
+		return &domain.Error{Code: domain.EINVALID, Message: ps.Error(),
+			English: "the data is incomplete or wrong: " + strings.Join(en, "; ")}
+	}
+	return &domain.Error{Code: domain.EINTERNAL, Message: "同步出错：" + err.Error(), English: "sync failed: " + err.Error()}
 }

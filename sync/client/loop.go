@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"lixiang/domain"
@@ -19,8 +18,10 @@ type State struct {
 	NeedsAttention int // changes the server refused, waiting for a person
 	Conflicts      int // open conflicts on the projects
 	LastSuccess    time.Time
-	LastError      string // "" after a successful pass
-	SignedIn       bool
+	// LastError is why the last pass failed, in Chinese and in English
+	// (see StateError); nil after a successful pass.
+	LastError *domain.Error
+	SignedIn  bool
 }
 
 // State returns the current state.
@@ -110,12 +111,11 @@ func (e *Engine) finish(ctx context.Context, rep Report) {
 		}
 		if rep.Err == nil {
 			s.LastSuccess = e.now()
-			s.LastError = ""
+			s.LastError = nil
+		} else if e.baseURL == "" {
+			s.LastError = errNoServer
 		} else {
-			s.LastError = domain.ErrorMessage(rep.Err)
-			if errors.Is(rep.Err, ErrSignedOut) {
-				s.LastError = ErrSignedOut.Error()
-			}
+			s.LastError = StateError(rep.Err)
 		}
 	})
 }

@@ -310,7 +310,7 @@ func TestWithoutAValidTokenTheEngineReportsSignedOut(t *testing.T) {
 	if !errors.Is(err, client.ErrSignedOut) || !rep.SignedOut || rep.Requests != 1 || !rep.Online {
 		t.Fatalf("sync with a bad token = %+v, %v; want one 401 and signed out", rep, err)
 	}
-	if st := p.eng.State(); st.SignedIn || st.LastError == "" {
+	if st := p.eng.State(); st.SignedIn || st.LastError != client.ErrSignedOut {
 		t.Errorf("state = %+v", st)
 	}
 	if tok, _ := p.store.Meta(t.Context(), client.MetaToken); tok != "" {
