@@ -225,10 +225,8 @@ func (s *Store) applyOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, at stri
 		if err := local.QueryRowContext(ctx, d.id).Scan(&doc); err != nil && err != sql.ErrNoRows {
 			return err
 		}
-		a, okA := withoutUpdatedAt(doc)
-		b, okB := withoutUpdatedAt(string(d.doc))
-		if okA && okB && a == b {
-			res, err := quick.ExecContext(ctx, string(d.doc), formatTime(d.at), d.version, d.id, doc)
+		if text := string(d.doc); sameButUpdatedAt(doc, text) {
+			res, err := quick.ExecContext(ctx, text, formatTime(d.at), d.version, d.id, doc)
 			if err != nil {
 				return err
 			}
@@ -239,6 +237,28 @@ func (s *Store) applyOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, at stri
 		rest = append(rest, PulledProject{Version: d.version, Doc: d.doc})
 	}
 	return s.applyPage(ctx, tx, rest, at)
+}
+
+// sameButUpdatedAt reports whether two project documents (as
+// encoding/json writes them) are the same text but for the value of their
+// updated_at — withoutUpdatedAt(a) == withoutUpdatedAt(b), at most
+// stricter, without copying either.
+func sameButUpdatedAt(a, b string) bool {
+	span := func(doc string) (int, int, bool) {
+		const key = `"updated_at":"`
+		i := strings.Index(doc, key)
+		if i < 0 {
+			return 0, 0, false
+		}
+		j := strings.IndexByte(doc[i+len(key):], '"')
+		if j < 0 {
+			return 0, 0, false
+		}
+		return i, i + len(key) + j + 1, true
+	}
+	ai, aj, okA := span(a)
+	bi, bj, okB := span(b)
+	return okA && okB && a[:ai] == b[:bi] && a[aj:] == b[bj:]
 }
 
 // OwnRanges returns what the next pull names as rows this device has
