@@ -8,7 +8,8 @@
 #
 # Writes projects.png, detail.png, registration.png, inbox.png,
 # handover.png, initiation.png, initiation-permissions.png, conflicts.png,
-# account.png, english.png (and home.png, the project list, for older
+# account.png, english.png, attention.png and attention-en.png (the
+# needs-attention list, 需处理) (and home.png, the project list, for older
 # links).
 #
 # Env: SCREENSHOT_WAIT seconds to wait after the window appears (default 3).
@@ -105,6 +106,8 @@ nav_account=(60 280)
 search=(400 119)
 first_row=(600 205)
 action1=(183 182)   # the first action button of a project's detail
+bar_attention=(414 774)    # 需处理 n in the sync bar (Chinese)
+bar_attention_en=(502 774) # Refused n in the sync bar (English)
 
 # 张伟 (销售): the list, a project, a new registration, conflicts, account.
 start zhangwei
@@ -158,6 +161,21 @@ start zhangwei
 click 1210 27
 click 1210 100 2
 shot english.png
+
+# 张伟's needs-attention list (需处理), after a sync in which the server
+# refused his offline edit of an initiated project and his new draft
+# (scripts/screenshot-attention records those answers in the data). The
+# language saved above is English: that list first, then the Chinese one.
+stop_app
+LIXIANG_DATA="$data" go run ./scripts/screenshot-attention
+start zhangwei
+click "${bar_attention_en[@]}" 2
+shot attention-en.png
+stop_app
+rm -rf "$work/config"
+start zhangwei
+click "${bar_attention[@]}" 2
+shot attention.png
 
 if [[ -s $work/app.log ]]; then
 	echo "screenshot: app log:"
