@@ -118,7 +118,7 @@ func TestTheNeedsAttentionListIsActionable(t *testing.T) {
 	chineseApp(t)
 	r := newRefusedSetup(t)
 	ctx := context.Background()
-	e, nav := testEnv(t, r.st, "zhangwei")
+	e, _ := testEnv(t, r.st, "zhangwei")
 	eng := &fakeSync{}
 	e.Sync = eng
 	changed := 0
@@ -198,7 +198,6 @@ func TestTheNeedsAttentionListIsActionable(t *testing.T) {
 	if got := nav2.lastCall(); got != "project "+r2.onServer.ID {
 		t.Errorf("打开项目 went to %q", got)
 	}
-	_ = nav
 }
 
 // Giving up a new project's creation is refused by the store with a
