@@ -20,7 +20,7 @@ import (
 // Attention is one change the server refused, as the needs-attention list
 // shows it.
 type Attention struct {
-	Change        // State needs_attention; LastError is the server's reason
+	Change        // State needs_attention; Reason is the server's reason
 	Number string // the project's registration number, "" until assigned
 	Title  string // the project's title as stored here, "" when it is not
 	// Create is set for the change that creates the project: the server

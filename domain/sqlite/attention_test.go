@@ -364,3 +364,64 @@ func TestTheAttentionListNamesTheProjectAndTheFields(t *testing.T) {
 		t.Errorf("the action's entry = %+v", act)
 	}
 }
+
+// The server's reason is kept as it said it: each language and each
+// field's problem apart, listed with the refused change, with last_error
+// still holding the text for older programs. A change refused before
+// reasons were kept (only last_error, the reason column NULL as the
+// migration leaves it) is listed with that text; a retry clears both.
+func TestARefusalKeepsTheServersReason(t *testing.T) {
+	c := newAttentionCase(t)
+	ctx := t.Context()
+	structured := c.edit(t, func(r *domain.Registration) { r.Requirement = "我离线写的需求" })
+	old := c.edit(t, func(r *domain.Registration) { r.Other.Notes = "另一处的补充说明" })
+	reason := &Reason{Code: domain.EFORBIDDEN, Message: "您现在不能修改这个字段（项目当前状态：已提交）",
+		English: "you may not change this field now (the project is submitted)",
+		Problems: domain.Problems{{Path: "registration.requirement", Code: domain.EFORBIDDEN,
+			Message: "现在不能修改（项目当前状态：已提交）", English: "cannot be changed now (the project is submitted)"}}}
+	must(t, c.s.RecordPushed(ctx, []PushOutcome{
+		{ChangeID: structured, ProjectID: c.p.ID, Reason: reason},
+		{ChangeID: old, ProjectID: c.p.ID, Refused: "无权修改 (not allowed)"},
+	}))
+	if _, err := c.s.db.ExecContext(ctx, "UPDATE outbox SET reason = NULL WHERE change_id = ?", old); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.s.Attention(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].ChangeID != structured || list[1].ChangeID != old {
+		t.Fatalf("attention = %+v", list)
+	}
+	if got := list[0].Reason; got == nil || got.Code != reason.Code || got.Message != reason.Message || got.English != reason.English ||
+		!slices.Equal(got.Problems, reason.Problems) {
+		t.Errorf("structured reason = %+v, want %+v", got, reason)
+	}
+	if want := "您现在不能修改这个字段（项目当前状态：已提交） (you may not change this field now (the project is submitted))；registration.requirement：现在不能修改（项目当前状态：已提交）"; list[0].LastError != want {
+		t.Errorf("last_error = %q, want %q", list[0].LastError, want)
+	}
+	if got := list[1].Reason; got == nil || got.Message != "无权修改 (not allowed)" || got.English != "" || len(got.Problems) != 0 {
+		t.Errorf("old-style reason = %+v", got)
+	}
+	refused, err := c.s.NeedsAttention(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(refused) != 2 || refused[0].Reason == nil || len(refused[0].Reason.Problems) != 1 {
+		t.Fatalf("needs attention = %+v", refused)
+	}
+
+	// Sent again: pending, with no reason left.
+	must(t, c.s.RetryNeedsAttention(ctx, structured))
+	pending, err := c.s.Pending(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].Reason != nil || pending[0].LastError != "" {
+		t.Fatalf("pending after retry = %+v", pending)
+	}
+	var stored *string
+	if err := c.s.db.QueryRowContext(ctx, "SELECT reason FROM outbox WHERE change_id = ?", pending[0].ChangeID).Scan(&stored); err != nil || stored != nil {
+		t.Fatalf("reason column after retry = %v, %v", stored, err)
+	}
+}

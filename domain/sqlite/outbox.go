@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"lixiang/domain"
@@ -46,7 +47,43 @@ type Change struct {
 	CreatedAt time.Time
 	State     ChangeState
 	Attempts  int
+	// LastError is why the last attempt failed or the server refused the
+	// change, as one text in both languages.
 	LastError string
+	// Reason is why the server refused the change, each language and each
+	// field's problem apart; nil unless the change needs attention. A
+	// change refused before reasons were kept has one made of LastError
+	// (its Message, in whatever languages the text has, no English).
+	Reason *Reason
+}
+
+// Reason is why the server refused a change (服务器的原因): the protocol's
+// error as the server answered it — a stable code, the message in Chinese
+// and in English, and the problem of each field it names (path, code,
+// message in both languages).
+type Reason struct {
+	Code     string          `json:"code"`
+	Message  string          `json:"message"` // zh-CN
+	English  string          `json:"message_en,omitempty"`
+	Problems domain.Problems `json:"problems,omitempty"`
+}
+
+// Error is the reason as one text, Chinese first with the English in
+// brackets, then each problem in Chinese by its path (what last_error
+// holds for older programs).
+func (r *Reason) Error() string {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	if r.English != "" {
+		fmt.Fprintf(&b, " (%s)", r.English)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "；%s：%s", p.Path, p.Message)
+	}
+	if b.Len() == 0 {
+		b.WriteString(r.Code)
+	}
+	return b.String()
 }
 
 // ChangePayload is the JSON payload of an outbox change.
@@ -67,7 +104,7 @@ type ChangePayload struct {
 	Resolves []string `json:"resolves,omitempty"`
 }
 
-const changeColumns = `seq, change_id, project_id, kind, base_version, payload, doc, created_at, state, attempts, last_error`
+const changeColumns = `seq, change_id, project_id, kind, base_version, payload, doc, created_at, state, attempts, last_error, reason`
 
 func scanChanges(rows *sql.Rows, maxCount, maxBytes int) ([]Change, error) {
 	defer rows.Close()
@@ -76,9 +113,9 @@ func scanChanges(rows *sql.Rows, maxCount, maxBytes int) ([]Change, error) {
 	for rows.Next() {
 		var c Change
 		var payload, created string
-		var doc sql.NullString
+		var doc, reason sql.NullString
 		if err := rows.Scan(&c.Seq, &c.ChangeID, &c.ProjectID, &c.Kind, &c.BaseVersion, &payload, &doc, &created,
-			&c.State, &c.Attempts, &c.LastError); err != nil {
+			&c.State, &c.Attempts, &c.LastError, &reason); err != nil {
 			return nil, err
 		}
 		if maxBytes > 0 && len(out) > 0 && total+len(payload) > maxBytes {
@@ -93,12 +130,44 @@ func scanChanges(rows *sql.Rows, maxCount, maxBytes int) ([]Change, error) {
 		if doc.Valid {
 			c.Doc = json.RawMessage(doc.String)
 		}
+		if c.Reason, err = readReason(c, reason); err != nil {
+			return nil, fmt.Errorf("change %s: %w", c.ChangeID, err)
+		}
 		out = append(out, c)
 		if maxCount > 0 && len(out) >= maxCount {
 			break
 		}
 	}
 	return out, rows.Err()
+}
+
+// readReason is the reason of the change c as stored: the JSON of the
+// reason column, else, for a change refused before it was kept, one made
+// of its last error; nil for a change that does not need attention.
+func readReason(c Change, stored sql.NullString) (*Reason, error) {
+	if c.State != StateNeedsAttention {
+		return nil, nil
+	}
+	if !stored.Valid || stored.String == "" {
+		return &Reason{Message: c.LastError}, nil
+	}
+	r := new(Reason)
+	if err := domain.DecodeJSON([]byte(stored.String), r); err != nil {
+		return nil, fmt.Errorf("the server's reason: %w", err)
+	}
+	return r, nil
+}
+
+// reasonJSON is r as the reason column stores it (NULL for nil).
+func reasonJSON(r *Reason) (sql.NullString, error) {
+	if r == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("encode the server's reason: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
 }
 
 // Pending returns the oldest pending changes in the order they were made:
@@ -205,8 +274,8 @@ func (s *Store) MarkNeedsAttention(ctx context.Context, changeID, reason string)
 		if state == StateAcked {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = 'needs_attention', attempts = attempts + 1, last_error = ?
-			WHERE change_id = ?`, reason, changeID)
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = 'needs_attention', attempts = attempts + 1, last_error = ?,
+			reason = NULL WHERE change_id = ?`, reason, changeID)
 		return err
 	})
 	if err != nil {

@@ -429,9 +429,12 @@ func replayLocal(ctx context.Context, replay *sql.Stmt, server *domain.Project) 
 type PushOutcome struct {
 	ChangeID  string
 	ProjectID string
-	// Refused is the reason when the server refused the change (权限、状态
-	// 或校验): the change goes to "needs attention"; empty when the server
-	// has it (applied, merged with conflicts, or a duplicate).
+	// Reason is set when the server refused the change (权限、状态或校验):
+	// its answer, kept as it is; the change goes to "needs attention".
+	// Refused is a refusal given as text alone (all the store keeps of it
+	// is that text). Both unset: the server has the change (applied,
+	// merged with conflicts, or a duplicate).
+	Reason  *Reason
 	Refused string
 	Number  string // the registration number the server assigned, if any
 	Version int64  // the project's server version after the change
@@ -457,8 +460,8 @@ func (s *Store) RecordPushed(ctx context.Context, outcomes []PushOutcome) error 
 		versions := map[string]int64{}
 		var order []string
 		for _, o := range outcomes {
-			if o.Refused != "" {
-				if err := s.refuse(ctx, tx, o.ChangeID, o.Refused, at); err != nil {
+			if o.Reason != nil || o.Refused != "" {
+				if err := s.refuse(ctx, tx, o.ChangeID, o.Reason, o.Refused, at); err != nil {
 					return fmt.Errorf("change %s: %w", o.ChangeID, err)
 				}
 				continue
@@ -552,9 +555,10 @@ func (s *Store) recordNumber(ctx context.Context, tx *sql.Tx, projectID, number 
 	return err
 }
 
-// refuse moves a change to "needs attention" with reason and, for a
-// workflow action, undoes its local effect.
-func (s *Store) refuse(ctx context.Context, tx *sql.Tx, changeID, reason string, at time.Time) error {
+// refuse moves a change to "needs attention" with the server's reason
+// (or, with none, the text refused) and, for a workflow action, undoes
+// its local effect.
+func (s *Store) refuse(ctx context.Context, tx *sql.Tx, changeID string, reason *Reason, refused string, at time.Time) error {
 	var state ChangeState
 	var kind ChangeKind
 	var projectID, payload string
@@ -569,8 +573,15 @@ func (s *Store) refuse(ctx context.Context, tx *sql.Tx, changeID, reason string,
 	if state != StatePending {
 		return nil // answered before
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'needs_attention', attempts = attempts + 1, last_error = ?
-		WHERE change_id = ?`, reason, changeID); err != nil {
+	stored, err := reasonJSON(reason)
+	if err != nil {
+		return err
+	}
+	if reason != nil {
+		refused = reason.Error()
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'needs_attention', attempts = attempts + 1, last_error = ?,
+		reason = ? WHERE change_id = ?`, refused, stored, changeID); err != nil {
 		return err
 	}
 	if kind != ChangeAction {
@@ -654,7 +665,7 @@ func (s *Store) RetryNeedsAttention(ctx context.Context, changeID string) error 
 				doc.String = here
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET change_id = ?, state = 'pending', last_error = '',
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET change_id = ?, state = 'pending', last_error = '', reason = NULL,
 			base_version = ?, payload = ?, doc = ? WHERE change_id = ?`, newID, version, payload, doc, changeID)
 		return err
 	})
