@@ -72,6 +72,9 @@ func toWire(err error) (wire.Error, int, bool) {
 	case errors.As(err, &de):
 		out = wire.Error{Code: de.Code, Message: de.Message, English: de.English}
 		internal = de.Code == domain.EINTERNAL
+		if errors.As(err, &ps) { // the fields it is about (fieldForbidden)
+			out.Problems = ps
+		}
 	case errors.As(err, &ps):
 		out = wire.Error{Code: domain.EINVALID, Message: "内容不完整或有误，请按提示修改", English: "the content is incomplete or wrong: see the problems", Problems: ps}
 	default:

@@ -178,9 +178,44 @@ func mayEdit(p *domain.Project, sec section, actor domain.User) bool {
 	return false
 }
 
-func fieldForbidden(path string, p *domain.Project) error {
-	return p.EditForbidden(path)
+// fieldForbidden is the refusal of changes to the fields at paths that
+// the project's state (or who the person is) does not allow: a sentence
+// saying why, without the paths, and each field as a problem of its own
+// (its path and the reason), for a client to show by the field's label. A
+// discarded draft (已删除的草稿) says so, not the status it had.
+func fieldForbidden(p *domain.Project, paths ...string) error {
+	var top *domain.Error
+	var zh, en string
+	switch {
+	case p.Deleted:
+		top = domain.Errorf(domain.EFORBIDDEN, "项目草稿已删除，不能再修改", "the draft was discarded: it can no longer be changed")
+		zh, en = "草稿已删除，不能再修改", "the draft was discarded: it cannot be changed"
+	case len(paths) == 1:
+		top = domain.Errorf(domain.EFORBIDDEN, "您现在不能修改这个字段（项目当前状态：%[1]s）", "you may not change this field now (the project is %[2]s)",
+			p.Status.Label(), string(p.Status))
+	default:
+		top = domain.Errorf(domain.EFORBIDDEN, "您现在不能修改这些字段（项目当前状态：%[1]s）", "you may not change these fields now (the project is %[2]s)",
+			p.Status.Label(), string(p.Status))
+	}
+	if !p.Deleted {
+		zh, en = fmt.Sprintf("现在不能修改（项目当前状态：%s）", p.Status.Label()), fmt.Sprintf("cannot be changed now (the project is %s)", p.Status)
+	}
+	ps := make(domain.Problems, len(paths))
+	for i, path := range paths {
+		ps[i] = domain.Problem{Path: path, Code: domain.EFORBIDDEN, Message: zh, English: en}
+	}
+	return &fieldsRefused{err: top, problems: ps}
 }
+
+// fieldsRefused is a refusal with the problem of each field it is about;
+// the answer carries both (toWire).
+type fieldsRefused struct {
+	err      *domain.Error
+	problems domain.Problems
+}
+
+func (e *fieldsRefused) Error() string   { return e.err.Error() + ": " + e.problems.Error() }
+func (e *fieldsRefused) Unwrap() []error { return []error{e.err, e.problems} }
 
 // authorise checks every field change of an edit against the project as
 // the server has it now and returns the changes to merge (updated_at,
@@ -193,6 +228,7 @@ func fieldForbidden(path string, p *domain.Project) error {
 func authorise(p *domain.Project, changes []domain.FieldChange, actor domain.User) ([]domain.FieldChange, error) {
 	out := make([]domain.FieldChange, 0, len(changes))
 	cur := current{p: p}
+	var forbidden []string // fields the person may not change now, each named in the refusal
 	for _, c := range changes {
 		switch sec := sectionOf(c.Path); sec {
 		case secIgnored:
@@ -224,10 +260,14 @@ func authorise(p *domain.Project, changes []domain.FieldChange, actor domain.Use
 				if same {
 					continue
 				}
-				return nil, fieldForbidden(c.Path, p)
+				forbidden = append(forbidden, c.Path)
+				continue
 			}
 		}
 		out = append(out, c)
+	}
+	if len(forbidden) > 0 {
+		return nil, fieldForbidden(p, forbidden...)
 	}
 	return out, nil
 }
@@ -671,7 +711,7 @@ func (r *run) edit(cur *domain.Project, c wire.Change) (*outcome, error) {
 		// A conflict is settled by whoever may edit the field it is about.
 		if i := domain.IndexOfConflict(cur.Conflicts, id); i >= 0 {
 			if path := cur.Conflicts[i].Path; !mayEdit(cur, sectionOf(path), actor) {
-				return nil, fieldForbidden(path, cur)
+				return nil, fieldForbidden(cur, path)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -297,20 +298,41 @@ func TestChangedForbiddenFieldRefused(t *testing.T) {
 		{"a count of another type", domain.FieldChange{Path: "registration.background.user_scale", Old: "null", New: `true`}},
 	} {
 		e := mustRefuse(t, tt.name, srv.Push(t, lina, fieldEdit(t, p.ID, tt.change)).Results[0], domain.EFORBIDDEN)
-		if !strings.Contains(e.Message, tt.change.Path) || !strings.Contains(e.English, tt.change.Path) {
-			t.Fatalf("%s: the refusal does not name %s: %+v", tt.name, tt.change.Path, e)
-		}
+		wantForbiddenFields(t, tt.name, e, tt.change.Path)
 		wantUntouched(t, srv, p.ID, seq)
 	}
 	// The whole document with one field changed: refused for that field.
 	changed := *p
 	changed.Handover = new(*p.Handover)
 	changed.Handover.Place = "公司会议室"
+	changed.Handover.Time = "2027-01-05 10:00"
 	e := mustRefuse(t, "a document with a changed handover", srv.Push(t, lina, servertest.DocChange(t, &changed)).Results[0], domain.EFORBIDDEN)
-	if !strings.Contains(e.English, "handover.place") {
-		t.Fatalf("the refusal does not name handover.place: %+v", e)
-	}
+	wantForbiddenFields(t, "a document with a changed handover", e, "handover.place", "handover.time")
 	wantUntouched(t, srv, p.ID, seq)
+}
+
+// wantForbiddenFields checks a refusal of fields the person may not
+// change: a sentence in each language without the paths, and each field
+// (paths, sorted) as a problem with its own reason, also without it.
+func wantForbiddenFields(t *testing.T, name string, e *wire.Error, paths ...string) {
+	t.Helper()
+	var got []string
+	for _, p := range e.Problems {
+		got = append(got, p.Path)
+		if p.Code != domain.EFORBIDDEN || !strings.Contains(p.Message, "不能修改") || !strings.Contains(p.English, "cannot be changed") ||
+			strings.Contains(p.Message+p.English, p.Path) {
+			t.Errorf("%s: problem %+v", name, p)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, paths) {
+		t.Fatalf("%s: the refusal names %v, want %v: %+v", name, got, paths, e)
+	}
+	for _, p := range paths {
+		if e.Message == "" || e.English == "" || strings.Contains(e.Message+e.English, p) {
+			t.Errorf("%s: the refusal's sentence %q (%q) names %s or is empty", name, e.Message, e.English, p)
+		}
+	}
 }
 
 // TestMixedChangeJudgedOnWhatChanges: a change that sets some fields to
@@ -325,9 +347,7 @@ func TestMixedChangeJudgedOnWhatChanges(t *testing.T) {
 	// A forbidden field changed beside it: refused, naming that field.
 	changedForbidden := domain.FieldChange{Path: "handover.place", Old: mustString(t, p.Handover.Place), New: `"公司会议室"`}
 	e := mustRefuse(t, "mixed", srv.Push(t, srv.Token(t, "fengting"), fieldEdit(t, p.ID, unchanged, changedForbidden)).Results[0], domain.EFORBIDDEN)
-	if !strings.Contains(e.English, "handover.place") || strings.Contains(e.English, "action_items") {
-		t.Fatalf("the refusal names %q, want handover.place alone", e.English)
-	}
+	wantForbiddenFields(t, "mixed", e, "handover.place")
 	wantUntouched(t, srv, p.ID, seq)
 
 	// A field the person may edit changed beside it (冯婷 fills in the
