@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -237,6 +238,16 @@ func Reason(e *wire.Error) string {
 		b.WriteString(e.Code)
 	}
 	return b.String()
+}
+
+// StoredReason is a refusal as the local store keeps it: the server's
+// answer as it is (code, each language, each field's problem), for the
+// needs-attention list to show in the window's language.
+func StoredReason(e *wire.Error) *sqlite.Reason {
+	if e == nil {
+		return &sqlite.Reason{Message: "服务器拒绝了这条修改", English: "the server refused this change"}
+	}
+	return &sqlite.Reason{Code: e.Code, Message: e.Message, English: e.English, Problems: slices.Clone(e.Problems)}
 }
 
 // apiError makes the error of a non-2xx answer.

@@ -475,7 +475,7 @@ func refusal(c outChange, werr *wire.Error, rep *Report) sqlite.PushOutcome {
 	}
 	rep.Refused++
 	rep.Refusals = append(rep.Refusals, Refusal{ChangeID: c.ID, ProjectID: c.ProjectID, Reason: reason, Code: code})
-	return sqlite.PushOutcome{ChangeID: c.ID, ProjectID: c.ProjectID, Refused: reason}
+	return sqlite.PushOutcome{ChangeID: c.ID, ProjectID: c.ProjectID, Reason: StoredReason(werr)}
 }
 
 // sha256Key is how a field path naming an attachment's hash ends, as it
