@@ -52,7 +52,9 @@ func TestARefusalIsStoredAsTheServerSaidIt(t *testing.T) {
 		t.Fatalf("needs attention: %+v", refused)
 	}
 	r := refused[0].Reason
-	han := func(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) }
+	han := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+	}
 	if r.Code != domain.EFORBIDDEN || !strings.Contains(r.Message, "草稿已删除") || r.English == "" || han(r.English) ||
 		strings.Contains(r.Message+r.English, "registration.") {
 		t.Errorf("reason = %+v", r)
