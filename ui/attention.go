@@ -93,7 +93,8 @@ func (a *attentionDialog) entry(c sqlite.Attention) fyne.CanvasObject {
 	title := widget.NewLabelWithStyle(attentionProject(c)+" · "+lang.X("sync.attentionAt", "修改于 {{.T}}",
 		map[string]any{"T": timeText(c.CreatedAt)}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Wrapping = fyne.TextWrapWord
-	reason := widget.NewLabel(lang.X("sync.attentionReason", "服务器的原因：{{.Reason}}", map[string]any{"Reason": c.LastError}))
+	reason := widget.NewLabel(lang.X("sync.attentionReason", "服务器的原因：{{.Reason}}",
+		map[string]any{"Reason": reasonText(c.Change, "\n")}))
 	reason.Wrapping = fyne.TextWrapWord
 	reason.Importance = widget.DangerImportance
 	what := note(attentionWhat(c))
@@ -137,6 +138,26 @@ func attentionWhat(c sqlite.Attention) string {
 		return lang.X("sync.attentionAction", "流程操作：{{.Action}}", map[string]any{"Action": actionLabel(c.Command.Action)})
 	}
 	return lang.X("sync.attentionFields", "修改了：{{.Fields}}", map[string]any{"Fields": fieldsText(c.Paths)})
+}
+
+// reasonText is why the server refused the change c, in the window's
+// language: its sentence, then each field it names as "<label>：<why>"
+// (the path for a field without a label), the parts joined by sep. A
+// change refused before reasons were kept has its text as it was.
+func reasonText(c sqlite.Change, sep string) string {
+	r := c.Reason
+	if r == nil {
+		return c.LastError
+	}
+	parts := []string{localized(r.Message, r.English)}
+	for _, p := range r.Problems {
+		why := problemText(p)
+		if p.Path != "" {
+			why = lang.X("sync.reasonField", "{{.Field}}：{{.Reason}}", map[string]any{"Field": fieldLabel(p.Path), "Reason": why})
+		}
+		parts = append(parts, why)
+	}
+	return strings.Join(parts, sep)
 }
 
 // fieldsText lists field paths by their labels, each once.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -58,7 +59,12 @@ func newRefusedSetup(t *testing.T) *refusedSetup {
 	r.fresh = storedProject(t, st, "01a30000-0000-7000-8000-0000000000b2", domain.KindSaaS, "烟台港务", nil)
 	r.create = pendingChanges(t, st)[1].ChangeID
 	if err := st.RecordPushed(ctx, []sqlite.PushOutcome{
-		{ChangeID: r.edit, ProjectID: r.onServer.ID, Refused: "您不能修改字段 registration.requirement（项目当前状态：审批中）"},
+		// As the server refuses a field the person may not change now.
+		{ChangeID: r.edit, ProjectID: r.onServer.ID, Reason: &sqlite.Reason{Code: domain.EFORBIDDEN,
+			Message: "您现在不能修改这个字段（项目当前状态：审批中）", English: "you may not change this field now (the project is submitted)",
+			Problems: domain.Problems{{Path: "registration.requirement", Code: domain.EFORBIDDEN,
+				Message: "现在不能修改（项目当前状态：审批中）", English: "cannot be changed now (the project is submitted)"}}}},
+		// As an older program kept a refusal: its text alone.
 		{ChangeID: r.create, ProjectID: r.fresh.ID, Refused: "项目的创建时间比服务器时间晚一天以上"},
 	}); err != nil {
 		t.Fatal(err)
@@ -129,7 +135,7 @@ func TestTheNeedsAttentionListIsActionable(t *testing.T) {
 	test.Tap(b.attention)
 	list := topOverlay(t, e)
 	shows(t, list, "服务器未接受的修改", "青岛水务", "修改了：客户需求说明",
-		"服务器的原因：您不能修改字段 registration.requirement（项目当前状态：审批中）", "修改于 2026-11-20 09:30",
+		"服务器的原因：您现在不能修改这个字段（项目当前状态：审批中）", "客户需求说明：现在不能修改（项目当前状态：审批中）", "修改于 2026-11-20 09:30",
 		"烟台港务", "新建项目（服务器上还没有这个项目）", "项目的创建时间比服务器时间晚一天以上",
 		"重试", "放弃修改", "删除草稿", "打开项目")
 
@@ -208,5 +214,50 @@ func TestGivingUpACreateExplainsWhatToDo(t *testing.T) {
 	_, err := r.st.DiscardNeedsAttention(context.Background(), "u-zhangwei", r.create)
 	if got := errorText(err); domain.ErrorCode(err) != domain.ESTATE || !strings.Contains(got, "重试") || !strings.Contains(got, "删除草稿") {
 		t.Fatalf("giving up a create = %v", err)
+	}
+}
+
+// The server's reason shows in the window's language only, each field it
+// names by its label, never by its path: no Chinese in the English
+// window's reason, no English in the Chinese one's. A reason kept as text
+// alone (by an older program) shows as it is.
+func TestTheRefusalReadsInTheWindowsLanguage(t *testing.T) {
+	chineseApp(t)
+	r := newRefusedSetup(t)
+	for _, tc := range []struct {
+		lang          string
+		reason, field string
+		lack          []string
+	}{
+		{langEnglish, "The server's reason: you may not change this field now (the project is submitted)",
+			"Customer requirement: cannot be changed now (the project is submitted)", []string{"registration.requirement", "不能修改"}},
+		{langChinese, "服务器的原因：您现在不能修改这个字段（项目当前状态：审批中）",
+			"客户需求说明：现在不能修改（项目当前状态：审批中）", []string{"registration.requirement", "may not", "submitted"}},
+	} {
+		if err := SwitchLanguage(fyne.CurrentApp().Preferences(), tc.lang); err != nil {
+			t.Fatal(err)
+		}
+		e, _ := testEnv(t, r.st, "zhangwei")
+		e.Sync = &fakeSync{}
+		b := NewSyncBar(e)
+		test.NewTempWindow(t, b).Resize(fyne.NewSize(1280, 48))
+		b.reload()
+		test.Tap(b.attention)
+		list := topOverlay(t, e)
+		shows(t, list, tc.reason, tc.field, "项目的创建时间比服务器时间晚一天以上")
+		lacks(t, list, tc.lack...)
+		var reasons []string
+		walkVisible(list, func(o fyne.CanvasObject) {
+			if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, tc.reason) {
+				reasons = append(reasons, l.Text)
+			}
+		})
+		if len(reasons) != 1 || reasons[0] != tc.reason+"\n"+tc.field {
+			t.Errorf("%s: the reason reads %q, want %q", tc.lang, reasons, tc.reason+"\n"+tc.field)
+		}
+		if tc.lang == langEnglish && strings.ContainsFunc(reasons[0], func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			t.Errorf("the English window's reason has Chinese in it: %q", reasons[0])
+		}
+		e.win.Canvas().Overlays().Top().Hide()
 	}
 }

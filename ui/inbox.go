@@ -97,7 +97,7 @@ func loadInbox(ctx context.Context, st inboxStore, me domain.User) (waiting, dec
 			return nil, nil, err
 		}
 		decided = append(decided, inboxItem{p: p, decided: &d, since: d.At,
-			pending: c.State == sqlite.StatePending, refusal: c.LastError})
+			pending: c.State == sqlite.StatePending, refusal: reasonText(c, lang.L("sync.reasonSep"))})
 	}
 	slices.SortStableFunc(decided, func(a, b inboxItem) int { return b.since.Compare(a.since) })
 	return waiting, decided, nil

@@ -13,6 +13,7 @@ import (
 	"os"
 
 	"lixiang/cmd/cli"
+	"lixiang/domain"
 	"lixiang/domain/sqlite"
 )
 
@@ -75,10 +76,17 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The server's answers, as it gives them (sync/server: fieldForbidden,
+	// the create's role check).
+	initiated := domain.Problem{Code: domain.EFORBIDDEN, Message: "现在不能修改（项目当前状态：已立项）",
+		English: "cannot be changed now (the project is initiated)"}
+	requirement, notes := initiated, initiated
+	requirement.Path, notes.Path = "registration.requirement", "registration.other.notes"
 	return st.RecordPushed(ctx, []sqlite.PushOutcome{
-		{ChangeID: res.ChangeID, ProjectID: shandong,
-			Refused: "您不能修改字段 registration.requirement（项目当前状态：已立项） (you may not change registration.requirement now (the project is initiated))"},
-		{ChangeID: create, ProjectID: mixue,
-			Refused: "SaaS项目立项申请须由销售发起 (a saas registration is raised by sales)"},
+		{ChangeID: res.ChangeID, ProjectID: shandong, Reason: &sqlite.Reason{Code: domain.EFORBIDDEN,
+			Message: "您现在不能修改这些字段（项目当前状态：已立项）", English: "you may not change these fields now (the project is initiated)",
+			Problems: domain.Problems{notes, requirement}}},
+		{ChangeID: create, ProjectID: mixue, Reason: &sqlite.Reason{Code: domain.EFORBIDDEN,
+			Message: "SaaS项目立项申请须由销售发起", English: "a saas registration is raised by sales"}},
 	})
 }
