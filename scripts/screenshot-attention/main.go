@@ -87,6 +87,6 @@ func run(ctx context.Context) error {
 			Message: "您现在不能修改这些字段（项目当前状态：已立项）", English: "you may not change these fields now (the project is initiated)",
 			Problems: domain.Problems{notes, requirement}}},
 		{ChangeID: create, ProjectID: mixue, Reason: &sqlite.Reason{Code: domain.EFORBIDDEN,
-			Message: "SaaS项目立项申请须由销售发起", English: "a saas registration is raised by sales"}},
+			Message: "SaaS项目立项申请须由销售发起", English: "a registration of the kind \"SaaS project\" is raised by sales"}},
 	})
 }

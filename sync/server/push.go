@@ -677,8 +677,8 @@ func (r *run) checkNew(c wire.Change, p *domain.Project, journal []domain.FieldC
 		if k == domain.KindLocal {
 			zh, en = "销售或售前", "sales or presales"
 		}
-		return nil, domain.Errorf(domain.EFORBIDDEN, "%[1]s须由%[2]s发起", "a %[3]s registration is raised by %[4]s",
-			k.FormName(), zh, string(k), en)
+		return nil, domain.Errorf(domain.EFORBIDDEN, "%[1]s须由%[2]s发起", "a registration of the kind %[3]q is raised by %[4]s",
+			k.FormName(), zh, k.LabelEN(), en)
 	}
 	if err := checkAttachments(p); err != nil {
 		return nil, err
