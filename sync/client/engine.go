@@ -164,7 +164,9 @@ func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = 
 func WithUploadChunk(n int64) Option { return func(c *config) { c.chunk = n } }
 
 // New makes an engine for store and the server at baseURL (such as
-// https://lixiang.example.com; "" uses the URL stored by an earlier sync).
+// https://lixiang.example.com). "" makes an engine with no server: it
+// reports no server address until SetServer names one. The URL of the last
+// sync is kept under MetaServer for callers to pass back in.
 func New(store *sqlite.Store, baseURL string, opts ...Option) *Engine {
 	c := config{log: slog.Default(), now: time.Now, after: time.After, jitter: mrand.Float64,
 		period: time.Minute, minWait: time.Second, maxWait: 5 * time.Minute, timeout: time.Minute, chunk: 8 << 20}
