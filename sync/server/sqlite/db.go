@@ -49,7 +49,16 @@ type DB struct {
 	orgMu  sync.Mutex
 	orgVer int64
 	org    *domain.Org // parsed directory of version orgVer (never modified)
+
+	// The writer's statements, prepared once and reused by every write
+	// transaction (a push's multi-row statements take milliseconds to
+	// parse); at most maxKept.
+	keptMu sync.Mutex
+	kept   map[string]*sql.Stmt
 }
+
+// maxKept bounds the statements kept prepared on the writer.
+const maxKept = 256
 
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date. Both pools come from sqlitedb.Open with the same
@@ -86,6 +95,12 @@ func (db *DB) Close() error {
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
+	db.keptMu.Lock()
+	for q, st := range db.kept {
+		errs = append(errs, st.Close())
+		delete(db.kept, q)
+	}
+	db.keptMu.Unlock()
 	errs = append(errs, db.w.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close database: %w", err)
@@ -105,6 +120,7 @@ type Tx struct {
 	tx    *sql.Tx
 	db    *DB
 	stmts map[string]*sql.Stmt // prepared once per transaction
+	fresh []string             // queries prepared here that the DB does not keep yet
 }
 
 // stmt returns the transaction's prepared statement for query: a push
@@ -114,9 +130,19 @@ func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
 	if s, ok := tx.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := tx.tx.PrepareContext(tx.ctx, query)
-	if err != nil {
-		return nil, err
+	var s *sql.Stmt
+	tx.db.keptMu.Lock()
+	kept := tx.db.kept[query]
+	tx.db.keptMu.Unlock()
+	if kept != nil {
+		// Prepared on the writer connection already: used as it is.
+		s = tx.tx.StmtContext(tx.ctx, kept)
+	} else {
+		var err error
+		if s, err = tx.tx.PrepareContext(tx.ctx, query); err != nil {
+			return nil, err
+		}
+		tx.fresh = append(tx.fresh, query)
 	}
 	if tx.stmts == nil {
 		tx.stmts = map[string]*sql.Stmt{}
@@ -153,9 +179,44 @@ func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
 // together when f returns nil, and nothing of it when f returns an error
 // (or the process dies before the commit).
 func (db *DB) Update(ctx context.Context, f func(tx *Tx) error) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		return f(&Tx{ctx: ctx, tx: tx, db: db})
+	var t *Tx
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		t = &Tx{ctx: ctx, tx: tx, db: db}
+		return f(t)
 	})
+	if t != nil && len(t.fresh) > 0 {
+		// Kept for the next transactions, prepared once the writer is
+		// free (the answer does not wait for it).
+		go db.keep(t.fresh)
+	}
+	return err
+}
+
+// keep prepares queries on the writer and keeps them (see DB.kept).
+func (db *DB) keep(queries []string) {
+	for _, q := range queries {
+		db.keptMu.Lock()
+		_, have := db.kept[q]
+		full := len(db.kept) >= maxKept
+		db.keptMu.Unlock()
+		if have || full {
+			continue
+		}
+		st, err := db.w.Prepare(q)
+		if err != nil {
+			return // closed, or the query is refused (its transaction said why)
+		}
+		db.keptMu.Lock()
+		if _, have := db.kept[q]; have || len(db.kept) >= maxKept {
+			st.Close()
+		} else {
+			if db.kept == nil {
+				db.kept = map[string]*sql.Stmt{}
+			}
+			db.kept[q] = st
+		}
+		db.keptMu.Unlock()
+	}
 }
 
 // notFound is the one place where sql.ErrNoRows becomes the domain's
