@@ -14,6 +14,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,6 +42,56 @@ type Store struct {
 	db    *sql.DB
 	now   func() time.Time
 	newID func() (string, error)
+
+	// Big statements (a pull page's multi-row insert) prepared once on
+	// the connection and reused by later transactions (see stmt).
+	keptMu  sync.Mutex
+	kept    map[string]*sql.Stmt
+	keeping map[string]bool
+}
+
+// maxKept bounds the statements kept prepared.
+const maxKept = 64
+
+// stmt returns a statement of tx for query: the one kept prepared on the
+// connection when there is one (parsing a statement of thousands of
+// values takes milliseconds); otherwise one prepared in tx, and the query
+// is prepared on the connection once it is free, for the next ones. The
+// statement is closed with tx.
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	s.keptMu.Lock()
+	kept := s.kept[query]
+	start := kept == nil && !s.keeping[query] && len(s.kept)+len(s.keeping) < maxKept
+	if start {
+		if s.keeping == nil {
+			s.keeping = map[string]bool{}
+		}
+		s.keeping[query] = true
+	}
+	s.keptMu.Unlock()
+	if kept != nil {
+		return tx.StmtContext(ctx, kept), nil
+	}
+	if start {
+		go s.keep(query)
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// keep prepares query on the connection (waiting until it is free) and
+// keeps it.
+func (s *Store) keep(query string) {
+	st, err := s.db.Prepare(query)
+	s.keptMu.Lock()
+	defer s.keptMu.Unlock()
+	delete(s.keeping, query)
+	if err != nil {
+		return // closed, or refused (its transaction said why)
+	}
+	if s.kept == nil {
+		s.kept = map[string]*sql.Stmt{}
+	}
+	s.kept[query] = st
 }
 
 // Option configures a Store.
@@ -86,6 +137,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 // Close closes the store.
 func (s *Store) Close() error {
+	s.keptMu.Lock()
+	for q, st := range s.kept {
+		st.Close()
+		delete(s.kept, q)
+	}
+	s.keptMu.Unlock()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

@@ -187,7 +187,7 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 	for i, it := range items {
 		ids[i] = it.p.ID
 	}
-	have, err := loadStored(ctx, tx, ids)
+	have, err := s.loadStored(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
@@ -265,7 +265,7 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 		}
 	}
 	for i := 0; i < len(inserts); i += insertChunk {
-		if err := insertPulled(ctx, tx, inserts[i:min(i+insertChunk, len(inserts))]); err != nil {
+		if err := s.insertPulled(ctx, tx, inserts[i:min(i+insertChunk, len(inserts))]); err != nil {
 			return err
 		}
 	}
@@ -282,12 +282,16 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 }
 
 // loadStored reads what the store holds of the projects with ids.
-func loadStored(ctx context.Context, tx *sql.Tx, ids []any) (map[string]stored, error) {
+func (s *Store) loadStored(ctx context.Context, tx *sql.Tx, ids []any) (map[string]stored, error) {
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.doc, p.search_text, p.server_version,
+	st, err := s.stmt(ctx, tx, `SELECT p.id, p.doc, p.search_text, p.server_version,
 		EXISTS (SELECT 1 FROM outbox o WHERE o.project_id = p.id
 			AND (o.state = 'pending' OR (o.state = 'needs_attention' AND o.kind = 'edit')))
-		FROM projects p WHERE p.id IN (`+marks+`)`, ids...)
+		FROM projects p WHERE p.id IN (`+marks+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("load stored projects: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("load stored projects: %w", err)
 	}
@@ -305,7 +309,7 @@ func loadStored(ctx context.Context, tx *sql.Tx, ids []any) (map[string]stored, 
 }
 
 // insertPulled inserts new projects in one statement.
-func insertPulled(ctx context.Context, tx *sql.Tx, rows []pulledRow) error {
+func (s *Store) insertPulled(ctx context.Context, tx *sql.Tx, rows []pulledRow) error {
 	const cols = 16
 	args := make([]any, 0, cols*len(rows))
 	for _, row := range rows {
@@ -323,7 +327,11 @@ func insertPulled(ctx context.Context, tx *sql.Tx, rows []pulledRow) error {
 			updated_at = excluded.updated_at, deleted = excluded.deleted, search_text = excluded.search_text,
 			doc = excluded.doc, server_doc = excluded.server_doc,
 			server_version = max(server_version, excluded.server_version)`
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	st, err := s.stmt(ctx, tx, q)
+	if err != nil {
+		return fmt.Errorf("write %d pulled projects: %w", len(rows), err)
+	}
+	if _, err := st.ExecContext(ctx, args...); err != nil {
 		return fmt.Errorf("write %d pulled projects: %w", len(rows), err)
 	}
 	return nil
