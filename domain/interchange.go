@@ -431,3 +431,21 @@ func CheckProject(p *Project, org *Org) (errs, warns Problems) {
 	}
 	return errs, warns
 }
+
+// RecordIndex is i of a problem path "projects[i]…" of an interchange
+// document of n projects, -1 when the path is not inside one of them.
+func RecordIndex(path string, n int) int {
+	rest, ok := strings.CutPrefix(path, "projects[")
+	if !ok {
+		return -1
+	}
+	end := strings.IndexByte(rest, ']')
+	if end < 0 {
+		return -1
+	}
+	i, err := strconv.Atoi(rest[:end])
+	if err != nil || i < 0 || i >= n {
+		return -1
+	}
+	return i
+}

@@ -315,3 +315,22 @@ func TestUnknownFieldsAreAllNamed(t *testing.T) {
 		t.Fatal("not JSON: nil")
 	}
 }
+
+// RecordIndex finds the record a problem path of an interchange document
+// belongs to, and nothing for a path outside the records or out of range.
+func TestRecordIndex(t *testing.T) {
+	for path, want := range map[string]int{
+		"projects[0].registration.customer.full_name": 0,
+		"projects[2]":                    2,
+		"projects[3].id":                 -1, // only 3 records
+		"projects[-1].id":                -1,
+		"projects[x].id":                 -1,
+		"projects[1":                     -1,
+		"format":                         -1,
+		"registration.projects[1].title": -1,
+	} {
+		if got := domain.RecordIndex(path, 3); got != want {
+			t.Errorf("RecordIndex(%q, 3) = %d, want %d", path, got, want)
+		}
+	}
+}

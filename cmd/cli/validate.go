@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 
 	"lixiang/assets"
@@ -157,11 +156,11 @@ func validate(w io.Writer, name string, data []byte, org *domain.Org) int {
 	type group struct{ errs, warns domain.Problems }
 	groups := make([]group, len(doc.Projects)+1) // groups[0]: the document
 	for _, p := range errs {
-		i := projectIndex(p.Path, len(doc.Projects))
+		i := domain.RecordIndex(p.Path, len(doc.Projects))
 		groups[i+1].errs = append(groups[i+1].errs, p)
 	}
 	for _, p := range warns {
-		i := projectIndex(p.Path, len(doc.Projects))
+		i := domain.RecordIndex(p.Path, len(doc.Projects))
 		groups[i+1].warns = append(groups[i+1].warns, p)
 	}
 	invalid := 0
@@ -210,24 +209,6 @@ func projectHeading(i int, p *domain.Project) string {
 		title = p.Title()
 	}
 	return fmt.Sprintf("projects[%d] %s（%s，%s，%s）", i, title, p.Kind().Label(), p.Status.Label(), p.DisplayNumber())
-}
-
-// projectIndex returns the index in "projects[3].…", or -1 when the path
-// is not inside a project.
-func projectIndex(path string, n int) int {
-	rest, ok := strings.CutPrefix(path, "projects[")
-	if !ok {
-		return -1
-	}
-	end := strings.IndexByte(rest, ']')
-	if end < 0 {
-		return -1
-	}
-	i, err := strconv.Atoi(rest[:end])
-	if err != nil || i < 0 || i >= n {
-		return -1
-	}
-	return i
 }
 
 // decodeLenient reads a document that the strict decoder refused. When the

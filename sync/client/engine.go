@@ -224,23 +224,7 @@ func (e *APIError) Unwrap() error {
 
 // Reason renders a refusal for a person: the Chinese message, the English
 // in brackets, and each broken rule of the form.
-func Reason(e *wire.Error) string {
-	if e == nil {
-		return "服务器拒绝了这条修改 (the server refused this change)"
-	}
-	var b strings.Builder
-	b.WriteString(e.Message)
-	if e.English != "" {
-		fmt.Fprintf(&b, " (%s)", e.English)
-	}
-	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "；%s：%s", p.Path, p.Message)
-	}
-	if b.Len() == 0 {
-		b.WriteString(e.Code)
-	}
-	return b.String()
-}
+func Reason(e *wire.Error) string { return StoredReason(e).Error() }
 
 // StoredReason is a refusal as the local store keeps it: the server's
 // answer as it is (code, each language, each field's problem), for the

@@ -317,14 +317,14 @@ func (im *importer) check(unknown domain.Problems) error {
 		rep.Records[i] = ImportRecord{Index: i, ID: p.ID, Heading: importHeading(p)}
 	}
 	for _, p := range errs {
-		if i := recordIndex(p.Path, len(doc.Projects)); i >= 0 {
+		if i := domain.RecordIndex(p.Path, len(doc.Projects)); i >= 0 {
 			rep.Records[i].Errors = append(rep.Records[i].Errors, p)
 		} else {
 			rep.Errors = append(rep.Errors, p)
 		}
 	}
 	for _, p := range warns {
-		if i := recordIndex(p.Path, len(doc.Projects)); i >= 0 {
+		if i := domain.RecordIndex(p.Path, len(doc.Projects)); i >= 0 {
 			rep.Records[i].Warnings = append(rep.Records[i].Warnings, p)
 		}
 	}
@@ -637,22 +637,4 @@ func importHeading(p *domain.Project) string {
 		title = p.Title()
 	}
 	return fmt.Sprintf("%s（%s，%s，%s）", title, p.Kind().Label(), p.Status.Label(), p.DisplayNumber())
-}
-
-// recordIndex returns i of a path "projects[i]…", -1 when the path is
-// not inside a record.
-func recordIndex(path string, n int) int {
-	rest, ok := strings.CutPrefix(path, "projects[")
-	if !ok {
-		return -1
-	}
-	end := strings.IndexByte(rest, ']')
-	if end < 0 {
-		return -1
-	}
-	i, err := strconv.Atoi(rest[:end])
-	if err != nil || i < 0 || i >= n {
-		return -1
-	}
-	return i
 }
