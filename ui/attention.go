@@ -29,7 +29,7 @@ type attentionStore interface {
 // refused with its project, what it changed, the server's reason and when
 // it was made, and what the person can do: 重试 (send it again as it is
 // now, then sync), 放弃修改 (take the server's values; for a new project
-// the server never took, 删除草稿 instead) and 打开项目. It follows the
+// the server never took, 从本机删除 instead) and 打开项目. It follows the
 // sync engine: a retried change the server refuses again comes back with
 // the new reason.
 type attentionDialog struct {

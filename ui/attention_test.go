@@ -137,7 +137,7 @@ func TestTheNeedsAttentionListIsActionable(t *testing.T) {
 	shows(t, list, "服务器未接受的修改", "青岛水务", "修改了：客户需求说明",
 		"服务器的原因：您现在不能修改这个字段（项目当前状态：审批中）", "客户需求说明：现在不能修改（项目当前状态：审批中）", "修改于 2026-11-20 09:30",
 		"烟台港务", "新建项目（服务器上还没有这个项目）", "项目的创建时间比服务器时间晚一天以上",
-		"重试", "放弃修改", "删除草稿", "打开项目")
+		"重试", "放弃修改", "从本机删除", "打开项目")
 
 	// 放弃修改 asks first, saying the typed values give way to the server's.
 	test.Tap(button(t, list, "放弃修改"))
@@ -181,10 +181,10 @@ func TestTheNeedsAttentionListIsActionable(t *testing.T) {
 
 	// A new project cannot be given up: it is deleted as a draft, after
 	// confirming.
-	test.Tap(button(t, list, "删除草稿"))
+	test.Tap(button(t, list, "从本机删除"))
 	ask = topOverlay(t, e)
 	shows(t, ask, "服务器从未接受这个新项目")
-	test.Tap(button(t, ask, "删除草稿"))
+	test.Tap(button(t, ask, "从本机删除"))
 	if p, _ := r.st.Project(ctx, r.fresh.ID); !p.Deleted {
 		t.Error("the refused new project's draft was not deleted")
 	}
@@ -212,7 +212,7 @@ func TestGivingUpACreateExplainsWhatToDo(t *testing.T) {
 	chineseApp(t)
 	r := newRefusedSetup(t)
 	_, err := r.st.DiscardNeedsAttention(context.Background(), "u-zhangwei", r.create)
-	if got := errorText(err); domain.ErrorCode(err) != domain.ESTATE || !strings.Contains(got, "重试") || !strings.Contains(got, "删除草稿") {
+	if got := errorText(err); domain.ErrorCode(err) != domain.ESTATE || !strings.Contains(got, "重试") || !strings.Contains(got, "从本机删除") {
 		t.Fatalf("giving up a create = %v", err)
 	}
 }

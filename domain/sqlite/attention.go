@@ -128,8 +128,8 @@ func (s *Store) DiscardNeedsAttention(ctx context.Context, actorID, changeID str
 		}
 		if c.create {
 			return domain.Errorf(domain.ESTATE,
-				"这是新建项目的首次提交，服务器上还没有这个项目，放弃它会丢掉整份登记。请按原因修改后点“重试”；如不再需要这个项目，请点“删除草稿”",
-				"this change creates the project, which the server has never had: giving it up would drop the whole registration. Correct it as the reason says and retry, or delete the draft if it is no longer needed")
+				"这是新建项目的首次提交，服务器上还没有这个项目，放弃它会丢掉整份登记。请按原因修改后点“重试”；如不再需要这个项目，请点“从本机删除”",
+				"this change creates the project, which the server has never had: giving it up would drop the whole registration. Correct it as the reason says and retry, or remove it from this computer if it is no longer needed")
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM outbox WHERE change_id = ?", changeID); err != nil {
 			return fmt.Errorf("remove the change: %w", err)
@@ -249,9 +249,12 @@ func (s *Store) restoreFields(ctx context.Context, tx *sql.Tx, actorID string, c
 // DeleteRefusedDraft deletes, as actor, the draft of a new project whose
 // creation the server refused (changeID, a refused create): the server has
 // never had the project, so nothing goes to it. In one transaction the
-// draft is discarded here as 删除草稿 does (the domain's rules: the
-// applicant's own draft; journaled) and every change of the project that
-// was not sent leaves the outbox. Any other change is ESTATE.
+// draft is discarded here as 删除草稿 does (journaled; when the domain would
+// not let actor discard it — not the applicant's, or no longer a draft, as
+// a record someone imported — it is marked deleted here all the same, since
+// it never reached the server and never can from here) and every change of
+// the project that was not sent leaves the outbox. Any other change is
+// ESTATE.
 func (s *Store) DeleteRefusedDraft(ctx context.Context, actor domain.User, org *domain.Org, changeID string) error {
 	now := s.now().UTC()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -265,7 +268,7 @@ func (s *Store) DeleteRefusedDraft(ctx context.Context, actor domain.User, org *
 			return err
 		}
 		if !c.create || acked > 0 {
-			return domain.Errorf(domain.ESTATE, "只有服务器从未接受的新建项目可以在这里删除草稿",
+			return domain.Errorf(domain.ESTATE, "只有服务器从未接受的新建项目可以在这里从本机删除",
 				"only a new project the server never accepted can be deleted here")
 		}
 		p, _, err := loadProject(ctx, tx, c.projectID)
@@ -277,7 +280,17 @@ func (s *Store) DeleteRefusedDraft(ctx context.Context, actor domain.User, org *
 			return err
 		}
 		if _, err := p.Apply(domain.Command{Action: domain.ActDiscard}, actor, org, now); err != nil {
-			return err
+			// The domain lets only the applicant discard a draft. This
+			// project never reached the server, and from anyone but its
+			// applicant — or past the draft, as an imported record — it
+			// never will: it is taken off this device all the same (the
+			// journal keeps every value), or it would wait in 需处理 for
+			// good with nothing anyone could do.
+			if code := domain.ErrorCode(err); code != domain.EFORBIDDEN && code != domain.ESTATE {
+				return err
+			}
+			p.Deleted = true
+			p.UpdatedAt = now
 		}
 		if _, err := s.write(ctx, tx, writeArgs{actorID: actor.ID, at: now, old: old, new: p}); err != nil {
 			return err
