@@ -65,9 +65,14 @@ type env struct {
 	nav navigator
 	// run starts work off the UI goroutine; results come back through fyne.Do.
 	run func(func())
-	// changed tells the shell that local data changed (sync bar, inbox count).
+	// changed tells the shell that the person changed local data: it
+	// refreshes the sync bar and inbox count, and asks for a sync.
 	changed func()
-	log     *slog.Logger
+	// refreshed tells the shell that a sync changed local data: the same
+	// refresh, but no sync asked for (the sync just ran; asking again after
+	// every pass would sync without end).
+	refreshed func()
+	log       *slog.Logger
 	// conflicts caches which projects hold open sync conflicts.
 	conflicts *conflictSet
 	// saveAs asks where to save an exported file (the save dialog).
@@ -103,7 +108,7 @@ func newEnv(ctx context.Context, w fyne.Window, d Deps) *env {
 	if d.Prefs == nil {
 		d.Prefs = fyne.CurrentApp().Preferences()
 	}
-	return &env{Deps: d, ctx: ctx, win: w, run: func(f func()) { go f() }, changed: func() {},
+	return &env{Deps: d, ctx: ctx, win: w, run: func(f func()) { go f() }, changed: func() {}, refreshed: func() {},
 		log: slog.With("component", "ui"), conflicts: &conflictSet{}, saveAs: saveDialog(w)}
 }
 
@@ -181,6 +186,7 @@ func (s *Shell) build(w fyne.Window) {
 	}
 	e.nav = s
 	e.changed = s.onLocalChange
+	e.refreshed = s.refreshLocal
 	s.env = e
 	s.navBtns = map[navSection]*widget.Button{}
 	nav := container.NewVBox()
@@ -298,13 +304,22 @@ func (s *Shell) onDropped(_ fyne.Position, uris []fyne.URI) {
 	dialog.ShowInformation(lang.L("attach.title"), lang.L("attach.dropHere"), s.env.win)
 }
 
-// onLocalChange refreshes what depends on local data: the sync bar's
-// counts and the inbox count in the navigation.
+// onLocalChange follows a change the person made to local data: what
+// depends on it is refreshed and a sync is asked for.
 func (s *Shell) onLocalChange() {
+	s.refreshLocal()
+	if e := s.env; e.Sync != nil {
+		e.Sync.Kick() // what was just saved goes to the server as soon as it can
+	}
+}
+
+// refreshLocal refreshes what depends on local data: the sync bar's counts,
+// the inbox count in the navigation and the project list when it shows.
+func (s *Shell) refreshLocal() {
 	s.bar.reload()
 	e := s.env
-	if e.Sync != nil {
-		e.Sync.Kick() // what was just saved goes to the server as soon as it can
+	if s.list != nil && s.current == fyne.CanvasObject(s.list) {
+		s.list.reload()
 	}
 	e.run(func() {
 		n, err := waitingCount(e.ctx, e.Store, e.User)

@@ -197,7 +197,7 @@ func (b *SyncBar) apply(st SyncState) {
 		// Only the engine creates conflicts and numbers: refresh what shows them.
 		e.run(func() {
 			e.refreshConflicts()
-			fyne.Do(e.changed)
+			fyne.Do(e.refreshed)
 		})
 	}
 }

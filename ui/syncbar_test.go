@@ -3,6 +3,7 @@ package ui
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -104,6 +105,37 @@ func TestALocalChangeKicksTheEngine(t *testing.T) {
 	defer eng.mu.Unlock()
 	if eng.kicks != before+1 {
 		t.Fatalf("a save kicked the engine %d times", eng.kicks-before)
+	}
+}
+
+// A finished sync refreshes what shows local data but asks for no other
+// sync: the engine's passes ran back to back without end when every
+// success counted as a local change (dozens of requests a second).
+func TestASuccessfulSyncDoesNotAskForAnother(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	importSamples(t, st, "saas-draft")
+	eng := &fakeSync{state: SyncState{Online: true}}
+	org := demoOrg(t)
+	w := test.NewTempWindow(t, nil)
+	s := NewShell(w, Deps{Store: st, Org: org, User: user(t, org, "zhangwei"), Sync: eng, Prefs: fyne.CurrentApp().Preferences()})
+	w.SetContent(s)
+	waitFor(t, func() bool { eng.mu.Lock(); defer eng.mu.Unlock(); return eng.kicks >= 1 }) // the start asks for one
+	time.Sleep(50 * time.Millisecond)
+	eng.mu.Lock()
+	before := eng.kicks
+	eng.mu.Unlock()
+
+	at := time.Date(2026, 11, 29, 14, 30, 0, 0, time.UTC)
+	for i := range 5 { // five passes, each a success
+		eng.publish(SyncState{Online: true, Syncing: true})
+		eng.publish(SyncState{Online: true, LastSuccess: at.Add(time.Duration(i) * time.Second)})
+	}
+	time.Sleep(200 * time.Millisecond) // let the refreshes the passes started finish
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	if eng.kicks != before {
+		t.Fatalf("five finished syncs asked for %d more", eng.kicks-before)
 	}
 }
 
