@@ -40,19 +40,24 @@ func main() {
 		log.Error("start", "err", err)
 		os.Exit(1)
 	}
-	ws, err := cli.OpenWorkspace(ctx, dir)
-	if err != nil {
-		log.Error("open local store", "dir", dir, "err", err)
-		os.Exit(1)
-	}
-	defer ws.Close()
-
 	a := app.NewWithID("com.esa2000.lixiang")
 	a.Settings().SetTheme(ui.NewTheme())
 	if err := ui.SetupLanguage(a.Preferences()); err != nil {
 		log.Error("load translations", "err", err)
 		os.Exit(1)
 	}
+	ws, err := cli.OpenWorkspace(ctx, dir)
+	if err != nil {
+		// Say it in a window too: started from the desktop, nobody reads
+		// the log.
+		log.Error("open local store", "dir", dir, "err", err)
+		w := a.NewWindow("立项通")
+		w.Resize(fyne.NewSize(760, 360))
+		w.SetContent(ui.StartupError(dir, err, a.Quit))
+		w.ShowAndRun()
+		os.Exit(1)
+	}
+	defer ws.Close()
 	me := ws.User
 	if login := os.Getenv("LIXIANG_AS"); login != "" { // act as another person of the directory (demos, screenshots)
 		if u, ok := ws.Org.UserByLogin(login); ok {
