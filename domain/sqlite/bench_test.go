@@ -86,3 +86,20 @@ func BenchmarkSearch3Char(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchRare3Char looks for a term of 3+ characters that one
+// project of 10,000 holds (the trigram index finds it; a scan of every
+// project's text would not be quick).
+func BenchmarkSearchRare3Char(b *testing.B) {
+	s, _ := benchStore(b, 10_000)
+	ctx := b.Context()
+	for b.Loop() {
+		got, err := s.Search(ctx, "第4321", Filter{Limit: 50})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got) != 1 {
+			b.Fatalf("found %d", len(got))
+		}
+	}
+}

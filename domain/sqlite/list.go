@@ -106,23 +106,31 @@ func (s *Store) ListProjects(ctx context.Context, f Filter) ([]Summary, error) {
 // requirement, notes or number contain every space-separated term of q,
 // most recently updated first. Terms are substrings, Chinese or not, of any
 // length: terms of three or more characters go through the trigram
-// full-text index, shorter ones through LIKE on the same text. Every term
+// full-text index (or LIKE for a project a pull brought that IndexPending
+// has not indexed yet), shorter ones through LIKE on the same text. Every term
 // is taken literally (quotes, %, _, *, OR, NEAR( are just characters). An
 // empty q lists like ListProjects.
 func (s *Store) Search(ctx context.Context, q string, f Filter) ([]Summary, error) {
 	where, args := f.where()
-	var phrases []string
+	var phrases, pending []string
+	var pendingArgs []any
 	for _, term := range strings.Fields(q) {
 		if utf8.RuneCountInString(term) >= 3 {
 			phrases = append(phrases, `"`+strings.ReplaceAll(term, `"`, `""`)+`"`)
+			pending = append(pending, ` AND search_text LIKE ? ESCAPE '\'`)
+			pendingArgs = append(pendingArgs, "%"+escapeLike(term)+"%")
 			continue
 		}
 		where += ` AND p.search_text LIKE ? ESCAPE '\'`
 		args = append(args, "%"+escapeLike(term)+"%")
 	}
 	if len(phrases) > 0 {
-		where += " AND p.pk IN (SELECT rowid FROM project_fts WHERE project_fts MATCH ?)"
-		args = append(args, strings.Join(phrases, " "))
+		// A project a pull brought and not yet indexed (fts_pending) is
+		// looked for in its text (a union, not an OR, keeps the index's
+		// plan: the pending ones are few and have their own index).
+		where += " AND p.pk IN (SELECT rowid FROM project_fts WHERE project_fts MATCH ?" +
+			" UNION ALL SELECT pk FROM projects WHERE fts_pending = 1" + strings.Join(pending, "") + ")"
+		args = append(append(args, strings.Join(phrases, " ")), pendingArgs...)
 	}
 	page, pargs := f.page()
 	out, err := s.summaries(ctx, summarySelect+where+page, append(args, pargs...))

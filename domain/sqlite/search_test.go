@@ -51,8 +51,69 @@ func searchFixture(t *testing.T) (s *Store, ids map[string]string) {
 	return s, ids
 }
 
+// pulledFixture is a fresh store that pulled searchFixture's projects
+// from s; indexed says whether it has put them in the full-text index
+// since (IndexPending) or still finds them by their text.
+func pulledFixture(t *testing.T, s *Store, ids map[string]string, indexed bool) *Store {
+	t.Helper()
+	fresh, _, _ := openTest(t)
+	var page []PulledProject
+	for _, id := range ids {
+		page = append(page, PulledProject{Version: int64(len(page) + 1), Doc: mustJSON(t, mustProject(t, s, id))})
+	}
+	must(t, fresh.ApplyPulled(t.Context(), page, int64(len(page))))
+	var pending int
+	must(t, fresh.db.QueryRowContext(t.Context(), "SELECT count(*) FROM projects WHERE fts_pending = 1").Scan(&pending))
+	if pending != len(ids) {
+		t.Fatalf("%d pulled projects wait for the index, want %d", pending, len(ids))
+	}
+	if indexed {
+		n, err := fresh.IndexPending(t.Context())
+		must(t, err)
+		if n != len(ids) {
+			t.Fatalf("IndexPending indexed %d, want %d", n, len(ids))
+		}
+		if n, err := fresh.IndexPending(t.Context()); n != 0 || err != nil {
+			t.Fatalf("IndexPending again = %d, %v; want 0, nil", n, err)
+		}
+	}
+	checkIndex(t, fresh)
+	return fresh
+}
+
+// checkIndex fails t unless the full-text index is sound and, when no
+// project waits for it, holds each project's current text and nothing else
+// (checked against the projects table, which counts a waiting project as
+// missing from the index).
+func checkIndex(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := t.Context()
+	var pending int
+	must(t, s.db.QueryRowContext(ctx, "SELECT count(*) FROM projects WHERE fts_pending = 1").Scan(&pending))
+	check := "INSERT INTO project_fts (project_fts, rank) VALUES ('integrity-check', 1)" // and against the projects
+	if pending > 0 {
+		check = "INSERT INTO project_fts (project_fts) VALUES ('integrity-check')"
+	}
+	if _, err := s.db.ExecContext(ctx, check); err != nil {
+		t.Errorf("full-text index out of step with the projects (%d waiting for it): %v", pending, err)
+	}
+}
+
 func TestSearchFindsSubstringsOfAnyLengthAndTakesEveryCharacterLiterally(t *testing.T) {
-	s, ids := searchFixture(t)
+	saved, ids := searchFixture(t)
+	for _, c := range []struct {
+		name string
+		s    *Store
+	}{
+		{"saved here", saved},
+		{"pulled, not indexed yet", pulledFixture(t, saved, ids, false)},
+		{"pulled and indexed", pulledFixture(t, saved, ids, true)},
+	} {
+		t.Run(c.name, func(t *testing.T) { searchCases(t, c.s, ids) })
+	}
+}
+
+func searchCases(t *testing.T, s *Store, ids map[string]string) {
 	all := []string{"Acme", "浦发", "安证通"} // newest first
 	tests := []struct {
 		name string
@@ -131,7 +192,15 @@ func names(ss []Summary) []string {
 // Every substring of a project's indexed text finds the project, whatever
 // its length and so whichever path (LIKE or trigram) serves it.
 func TestSearchFindsEverySubstringOfTheIndexedText(t *testing.T) {
-	s, ids := searchFixture(t)
+	saved, ids := searchFixture(t)
+	// Also a store that pulled them and has not indexed them yet.
+	for _, s := range []*Store{saved, pulledFixture(t, saved, ids, false)} {
+		everySubstringFinds(t, s, ids)
+	}
+}
+
+func everySubstringFinds(t *testing.T, s *Store, ids map[string]string) {
+	t.Helper()
 	for _, key := range []string{"安证通", "浦发", "Acme"} {
 		var text string
 		if err := s.db.QueryRowContext(t.Context(), "SELECT search_text FROM projects WHERE id = ?", ids[key]).Scan(&text); err != nil {
@@ -176,6 +245,46 @@ func TestSearchFollowsEdits(t *testing.T) {
 	}
 	if _, err := s.db.ExecContext(ctx, "INSERT INTO project_fts (project_fts) VALUES ('integrity-check')"); err != nil {
 		t.Errorf("full-text index out of step with the projects: %v", err)
+	}
+}
+
+// A pulled project waiting for the index is found by its current text
+// through edits here and newer versions pulled, before and after it is
+// indexed, and the index ends up holding each project's current text.
+func TestSearchFollowsEditsOfPulledProjectsWaitingForTheIndex(t *testing.T) {
+	saved, ids := searchFixture(t)
+	s := pulledFixture(t, saved, ids, false)
+	ctx := t.Context()
+	p := mustProject(t, s, ids["Acme"])
+	p.Registration.Customer.FullName = "Globex有限公司"
+	p.Registration.Customer.ShortName = "Globex"
+	mustSave(t, s, "u-zhangwei", p)
+	must(t, s.ApplyPulled(ctx, []PulledProject{serverCopy(t, mustProject(t, s, ids["浦发"]), 10, func(q *domain.Project) {
+		q.Registration.Requirement = "新的需求：合同归档"
+	})}, 10))
+	finds := func(when string) {
+		t.Helper()
+		for q, want := range map[string]int{"Acme": 0, "Acme中国": 0, "Globex": 1, "globex有限": 1, "ex": 1,
+			"合同归档": 1, "新的需求": 1, "完成": 1} {
+			got, err := s.Search(ctx, q, Filter{})
+			must(t, err)
+			if len(got) != want {
+				t.Errorf("%s: Search(%q) found %v, want %d", when, q, names(got), want)
+			}
+		}
+		checkIndex(t, s)
+	}
+	finds("before indexing")
+	n, err := s.IndexPending(ctx)
+	must(t, err)
+	if n != len(ids) {
+		t.Errorf("IndexPending indexed %d, want %d", n, len(ids))
+	}
+	finds("after indexing")
+	var pending int
+	must(t, s.db.QueryRowContext(ctx, "SELECT count(*) FROM projects WHERE fts_pending = 1").Scan(&pending))
+	if pending != 0 {
+		t.Errorf("%d projects still wait for the index", pending)
 	}
 }
 

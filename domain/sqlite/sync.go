@@ -318,9 +318,12 @@ func (s *Store) insertPulled(ctx context.Context, tx *sql.Tx, rows []pulledRow) 
 			r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt), p.Deleted,
 			row.searchText, row.doc, row.storedServerDoc(), row.version)
 	}
+	// New projects wait for the full-text index (fts_pending = 1): the
+	// pull indexes them once it is over (IndexPending), and Search finds
+	// them meanwhile. One already here (the conflict) keeps its state.
 	q := `INSERT INTO projects (id, kind, status, number, region, owner_id, sales_id,
-			short_name, full_name, title, updated_at, deleted, search_text, doc, server_doc, server_version) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(rows)), ", ") + `
+			short_name, full_name, title, updated_at, deleted, search_text, doc, server_doc, server_version, fts_pending) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1), ", len(rows)), ", ") + `
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, number = excluded.number,
 			region = excluded.region, owner_id = excluded.owner_id, sales_id = excluded.sales_id,
 			short_name = excluded.short_name, full_name = excluded.full_name, title = excluded.title,
@@ -846,4 +849,44 @@ func (s *Store) PendingAfter(ctx context.Context, afterSeq int64, maxCount, maxB
 		return nil, fmt.Errorf("pending changes after %d: %w", afterSeq, err)
 	}
 	return out, nil
+}
+
+// indexBatch is how many pulled projects one transaction of IndexPending
+// indexes: short enough that a save waiting for the writer is not held up
+// for long.
+const indexBatch = 1000
+
+// IndexPending puts the projects pulls brought into the full-text index
+// (全文索引), a batch a transaction, and returns how many it indexed. A pull
+// leaves them out of the index so that its pages are written quickly;
+// Search finds them meanwhile by their text. Safe to stop at any time: what
+// is left is indexed by the next call.
+func (s *Store) IndexPending(ctx context.Context) (int, error) {
+	var waiting bool
+	if err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM projects WHERE fts_pending = 1)").Scan(&waiting); err != nil {
+		return 0, fmt.Errorf("index pulled projects for search: %w", err)
+	}
+	if !waiting {
+		return 0, nil // most syncs: no write
+	}
+	total := 0
+	for {
+		var n int64
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE projects SET fts_pending = 0 WHERE pk IN
+				(SELECT pk FROM projects WHERE fts_pending = 1 LIMIT ?)`, indexBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("index pulled projects for search: %w", err)
+		}
+		total += int(n)
+		if n < indexBatch {
+			return total, nil
+		}
+	}
 }

@@ -36,8 +36,10 @@ type Report struct {
 	Requests      int
 	BytesSent     int64
 	BytesReceived int64
-	// How long the phases took (attachments and push; pull).
-	PushTime, PullTime time.Duration
+	// How long the phases took (attachments and push; pull; indexing for
+	// search what the pull brought, once the pull is over).
+	PushTime, PullTime, IndexTime time.Duration
+	Indexed                       int // pulled projects put in the search index
 	// Online is true when the server answered (whatever it answered).
 	Online bool
 	// SignedOut is true when the server did not accept the token.
@@ -64,6 +66,15 @@ func (e *Engine) SyncOnce(ctx context.Context) (Report, error) {
 	before := e.meter.read()
 	var rep Report
 	err := e.pass(ctx, &rep)
+	// What the pull stored is indexed for search after it (even when the
+	// pass failed part way: its pages are stored); search finds it
+	// meanwhile.
+	start := time.Now()
+	n, ierr := e.store.IndexPending(ctx)
+	rep.Indexed, rep.IndexTime = n, time.Since(start)
+	if ierr != nil && err == nil {
+		err = ierr
+	}
 	u := e.meter.read().since(before)
 	rep.Requests, rep.BytesSent, rep.BytesReceived = int(u.requests), u.sent, u.received
 	rep.Err = err

@@ -87,11 +87,12 @@ func BenchmarkPushPull10k(b *testing.B) {
 		b.ReportMetric(push.PullTime.Seconds(), "pullback_s")
 		b.ReportMetric(pull.PullTime.Seconds(), "pull_s")
 		b.ReportMetric(float64(n)/pull.PullTime.Seconds(), "pull_docs/s")
+		b.ReportMetric(pull.IndexTime.Seconds(), "index_s") // after the pull: its projects into the search index
 		b.ReportMetric(float64(pull.BytesReceived), "pull_bytes_received")
 		b.ReportMetric(float64(push.Requests+pull.Requests), "requests")
-		b.Logf("push: %d docs in %s (%d requests, %d bytes sent, %d received); pull-back %s; fresh pull: %d docs in %s (%d requests, %d bytes received)",
+		b.Logf("push: %d docs in %s (%d requests, %d bytes sent, %d received); pull-back %s; fresh pull: %d docs in %s (%d requests, %d bytes received), indexed for search after it in %s",
 			push.Pushed, push.PushTime, push.Requests, push.BytesSent, push.BytesReceived, push.PullTime,
-			pull.Pulled, pull.PullTime, pull.Requests, pull.BytesReceived)
+			pull.Pulled, pull.PullTime, pull.Requests, pull.BytesReceived, pull.IndexTime)
 		srv.Close()
 		b.StartTimer()
 	}
