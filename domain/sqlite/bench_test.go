@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -100,6 +101,56 @@ func BenchmarkSearchRare3Char(b *testing.B) {
 		}
 		if len(got) != 1 {
 			b.Fatalf("found %d", len(got))
+		}
+	}
+}
+
+// pulledPages is benchStore's 10,000 projects as a pull brings them.
+func pulledPages(b *testing.B) []PulledProject {
+	_, all := benchStore(b, 10_000)
+	page := make([]PulledProject, len(all))
+	for i := range all {
+		raw, err := json.Marshal(&all[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		page[i] = PulledProject{Version: int64(i + 1), Doc: raw}
+	}
+	return page
+}
+
+// BenchmarkSearchRare3CharNotIndexedYet is BenchmarkSearchRare3Char just
+// after a first pull of the 10,000, before IndexPending: every project's
+// text is looked through.
+func BenchmarkSearchRare3CharNotIndexedYet(b *testing.B) {
+	page := pulledPages(b)
+	s, _, _ := openTest(b)
+	if err := s.ApplyPulled(b.Context(), page, int64(len(page))); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		got, err := s.Search(b.Context(), "第4321", Filter{Limit: 50})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got) != 1 {
+			b.Fatalf("found %d", len(got))
+		}
+	}
+}
+
+// BenchmarkApplyPulled10k writes 10,000 pulled projects into a fresh store
+// in pages of 500, as a first pull does (the index waits for IndexPending).
+func BenchmarkApplyPulled10k(b *testing.B) {
+	page := pulledPages(b)
+	for b.Loop() {
+		b.StopTimer()
+		s, _, _ := openTest(b)
+		b.StartTimer()
+		for i := 0; i < len(page); i += 500 {
+			if err := s.ApplyPulled(b.Context(), page[i:i+500], int64(i+500)); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
