@@ -60,7 +60,7 @@ const (
 
 // Batching and paging.
 const (
-	pushCount = 200                      // changes in one push
+	pushCount = wire.MaxPushChanges      // changes in one push (500: fewer round trips and transactions than 200)
 	pushBytes = wire.MaxPushBytes / 2    // payload bytes in one push (the JSON around them stays under the limit)
 	pullLimit = 500                      // projects in one pull page
 	userAgent = "lixiang-sync/1 (resty)" // what the server's log shows
