@@ -197,7 +197,9 @@ func sameEverywhere(t testing.TB, srv *servertest.Instance, id string, peers ...
 	return want
 }
 
-// adminTokens caches an admin sign-in per server.
+// adminTokens caches an admin sign-in per server instance — not per URL:
+// a new test server may listen on a port a closed one used, and its
+// database knows nothing of the old server's token (a 401).
 var adminTokens sync.Map
 
 // serverProject is the project as the server holds it now, read through
@@ -240,14 +242,14 @@ func serverProjects(t testing.TB, srv *servertest.Instance) map[string]*domain.P
 
 func adminToken(t testing.TB, srv *servertest.Instance) string {
 	t.Helper()
-	if tok, ok := adminTokens.Load(srv.URL); ok {
+	if tok, ok := adminTokens.Load(srv); ok {
 		return tok.(string)
 	}
 	var resp wire.LoginResponse
 	if status := call(t, http.MethodPost, srv.URL+wire.PathLogin, "", wire.LoginRequest{Login: "admin", Password: "demo"}, &resp); status != http.StatusOK {
 		t.Fatalf("admin login: status %d", status)
 	}
-	adminTokens.Store(srv.URL, resp.Token)
+	adminTokens.Store(srv, resp.Token)
 	return resp.Token
 }
 
