@@ -281,7 +281,7 @@ func rowMatches(leaves map[string]string, g []FieldChange, old bool) bool {
 		if old {
 			want = c.Old
 		}
-		if !sameJSON(v, want) {
+		if !SameJSON(v, want) {
 			return false
 		}
 	}

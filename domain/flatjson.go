@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -360,12 +362,7 @@ func TopLevelKeys(doc []byte) ([]string, error) {
 // JSON, for the caller to take the slow path that names it.
 func unflattenRaw(flat map[string]string) ([]byte, bool) {
 	root := map[string]any{}
-	keys := make([]string, 0, len(flat))
-	for k := range flat {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(flat)) {
 		text := flat[k]
 		var v any
 		switch {

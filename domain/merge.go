@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -73,9 +73,9 @@ func MergeContested(current *Project, changes []FieldChange, contested func(path
 			now = "null"
 		}
 		switch {
-		case sameJSON(now, c.New):
+		case SameJSON(now, c.New):
 			// already so
-		case sameJSON(now, c.Old) && (contested == nil || !contested(c.Path)):
+		case SameJSON(now, c.Old) && (contested == nil || !contested(c.Path)):
 			sets[c.Path] = c.New
 			applied = append(applied, c)
 		default:
@@ -219,8 +219,9 @@ func plainLeaf(text string) bool {
 	return text != "null" && text[0] != '[' && text[0] != '{' && !needsDecode(text)
 }
 
-// sameJSON compares two JSON texts by value ("null" and absent are equal).
-func sameJSON(a, b string) bool {
+// SameJSON compares two JSON texts by value ("null" and absent are equal),
+// as Merge does: key order, spacing and escapes do not count.
+func SameJSON(a, b string) bool {
 	if a == b {
 		return true
 	}
@@ -309,12 +310,7 @@ func parsePath(path string) ([]segment, error) {
 // unflatten rebuilds a JSON tree from its leaves.
 func unflatten(flat map[string]string) (any, error) {
 	root := map[string]any{}
-	keys := make([]string, 0, len(flat))
-	for k := range flat {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(flat)) {
 		var v any
 		dec := json.NewDecoder(strings.NewReader(flat[k]))
 		dec.UseNumber()

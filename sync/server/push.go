@@ -299,7 +299,7 @@ func (c *current) holds(path, value string) (bool, error) {
 	if !ok {
 		now = "null"
 	}
-	if sameJSON(now, value) {
+	if domain.SameJSON(now, value) {
 		return true, nil
 	}
 	set, err := domain.SetFields(c.p, map[string]string{path: value})
@@ -316,21 +316,6 @@ func (c *current) holds(path, value string) (bool, error) {
 		return false, fmt.Errorf("encode project %s: %w", c.p.ID, err)
 	}
 	return bytes.Equal(doc, c.doc), nil
-}
-
-// sameJSON compares two JSON texts by value ("null" and absent are equal),
-// as domain.Merge does.
-func sameJSON(a, b string) bool {
-	if a == b {
-		return true
-	}
-	var x, y any
-	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
-		return false
-	}
-	xb, _ := json.Marshal(x)
-	yb, _ := json.Marshal(y)
-	return bytes.Equal(xb, yb)
 }
 
 // outcome is what applying one change did.
