@@ -303,3 +303,12 @@ func disableAll(o fyne.CanvasObject) {
 		disableAll(x.Content)
 	}
 }
+
+// bindText shows *v in en with hint as its placeholder, and writes what is
+// typed back to *v, calling edited after each change (a SelectEntry binds
+// through its Entry).
+func bindText[T ~string](en *widget.Entry, hint string, v *T, edited func()) {
+	en.SetPlaceHolder(hint)
+	en.SetText(string(*v))
+	en.OnChanged = func(t string) { *v = T(t); edited() }
+}

@@ -136,13 +136,9 @@ func (s *HandoverScreen) build() fyne.CanvasObject {
 	}
 
 	when := widget.NewEntry()
-	when.SetPlaceHolder(lang.L("handover.timeHint"))
-	when.SetText(string(h.Time))
-	when.OnChanged = func(v string) { h.Time = domain.DateTime(v); s.edited("time") }
+	bindText(when, lang.L("handover.timeHint"), &h.Time, func() { s.edited("time") })
 	place := widget.NewEntry()
-	place.SetPlaceHolder(lang.L("handover.placeHint"))
-	place.SetText(h.Place)
-	place.OnChanged = func(v string) { h.Place = v; s.edited("place") }
+	bindText(place, lang.L("handover.placeHint"), &h.Place, func() { s.edited("place") })
 
 	s.participants = container.NewVBox()
 	s.rebuildParticipants()
@@ -207,9 +203,7 @@ func (s *HandoverScreen) rebuildParticipants() {
 		pt := &h.Participants[i]
 		path := fmt.Sprintf("participants[%d]", i)
 		role := widget.NewEntry()
-		role.SetPlaceHolder(lang.L("handover.role"))
-		role.SetText(pt.Role)
-		role.OnChanged = func(v string) { pt.Role = v; s.edited(path + ".role") }
+		bindText(role, lang.L("handover.role"), &pt.Role, func() { s.edited(path + ".role") })
 		name := widget.NewSelectEntry(names)
 		name.SetPlaceHolder(lang.L("handover.name"))
 		name.SetText(pt.Name)
@@ -253,9 +247,7 @@ func (s *HandoverScreen) rebuildDecisions() {
 	for i := range h.Decisions {
 		path := fmt.Sprintf("decisions[%d]", i)
 		en := widget.NewEntry()
-		en.SetPlaceHolder(lang.L("handover.decisionHint"))
-		en.SetText(h.Decisions[i])
-		en.OnChanged = func(v string) { h.Decisions[i] = v; s.edited(path) }
+		bindText(en, lang.L("handover.decisionHint"), &h.Decisions[i], func() { s.edited(path) })
 		del := iconButton(theme.DeleteIcon(), func() { s.onRemoveDecisionTapped(i) })
 		s.decisions.Add(container.NewBorder(nil, nil, widget.NewLabel(fmt.Sprintf("%d.", i+1)), del,
 			container.NewVBox(en, s.field(path, en))))
@@ -284,17 +276,11 @@ func (s *HandoverScreen) rebuildActions() {
 		a := &h.ActionItems[i]
 		path := fmt.Sprintf("action_items[%d]", i)
 		task := widget.NewEntry()
-		task.SetPlaceHolder(lang.L("handover.task"))
-		task.SetText(a.Task)
-		task.OnChanged = func(v string) { a.Task = v; s.edited(path + ".task") }
+		bindText(task, lang.L("handover.task"), &a.Task, func() { s.edited(path + ".task") })
 		owner := widget.NewSelectEntry(names)
-		owner.SetPlaceHolder(lang.L("handover.owner"))
-		owner.SetText(a.Owner)
-		owner.OnChanged = func(v string) { a.Owner = v; s.edited(path + ".owner") }
+		bindText(&owner.Entry, lang.L("handover.owner"), &a.Owner, func() { s.edited(path + ".owner") })
 		due := widget.NewEntry()
-		due.SetPlaceHolder(lang.L("handover.dueHint"))
-		due.SetText(string(a.Due))
-		due.OnChanged = func(v string) { a.Due = domain.Date(v); s.edited(path + ".due") }
+		bindText(due, lang.L("handover.dueHint"), &a.Due, func() { s.edited(path + ".due") })
 		done := widget.NewCheck(lang.L("handover.done"), func(b bool) { a.Done = b; s.edited(path + ".done") })
 		done.SetChecked(a.Done)
 		del := iconButton(theme.DeleteIcon(), func() { s.onRemoveActionTapped(i) })

@@ -199,9 +199,7 @@ func (s *InitiationScreen) build() fyne.CanvasObject {
 
 func (s *InitiationScreen) entry(path, label, hint string, v *string) fyne.CanvasObject {
 	en := widget.NewEntry()
-	en.SetPlaceHolder(hint)
-	en.SetText(*v)
-	en.OnChanged = func(t string) { *v = t; s.edited(path) }
+	bindText(en, hint, v, func() { s.edited(path) })
 	return labelled(label, en, s.field(path, en))
 }
 

@@ -412,9 +412,7 @@ func (f *RegistrationForm) sections() []fyne.CanvasObject {
 	// 其他.
 	o := &r.Other
 	goLive := widget.NewEntry()
-	goLive.SetPlaceHolder(lang.L("reg.goLiveHint"))
-	goLive.SetText(string(o.GoLive))
-	goLive.OnChanged = func(s string) { o.GoLive = domain.Date(s); f.edited("other.go_live") }
+	bindText(goLive, lang.L("reg.goLiveHint"), &o.GoLive, func() { f.edited("other.go_live") })
 	out = append(out, section(lang.L("reg.sec.other"),
 		grid(labelled(lang.L("reg.goLive"), goLive, f.field("other.go_live", goLive))),
 		f.multiField("other.special_requirements", lang.L("reg.specialRequirements"), "", &o.SpecialRequirements),
@@ -434,9 +432,7 @@ func (f *RegistrationForm) sections() []fyne.CanvasObject {
 // entryField is a one-line text field bound to *s.
 func (f *RegistrationForm) entryField(path, label, hint string, s *string) fyne.CanvasObject {
 	en := widget.NewEntry()
-	en.SetPlaceHolder(hint)
-	en.SetText(*s)
-	en.OnChanged = func(v string) { *s = v; f.edited(path) }
+	bindText(en, hint, s, func() { f.edited(path) })
 	return labelled(label, en, f.field(path, en))
 }
 
@@ -445,25 +441,19 @@ func (f *RegistrationForm) multiField(path, label, hint string, s *string) fyne.
 	en := widget.NewMultiLineEntry()
 	en.Wrapping = fyne.TextWrapWord
 	en.SetMinRowsVisible(3)
-	en.SetPlaceHolder(hint)
-	en.SetText(*s)
-	en.OnChanged = func(v string) { *s = v; f.edited(path) }
+	bindText(en, hint, s, func() { f.edited(path) })
 	return labelled(label, en, f.field(path, en))
 }
 
 func (f *RegistrationForm) quantityField(path, label string, q *domain.Quantity) fyne.CanvasObject {
 	en := widget.NewEntry()
-	en.SetPlaceHolder(lang.L("reg.quantityHint"))
-	en.SetText(string(*q))
-	en.OnChanged = func(v string) { *q = domain.Quantity(v); f.edited(path) }
+	bindText(en, lang.L("reg.quantityHint"), q, func() { f.edited(path) })
 	return labelled(label, en, f.field(path, en))
 }
 
 func (f *RegistrationForm) moneyField(path, label string, m *domain.Money) fyne.CanvasObject {
 	en := widget.NewEntry()
-	en.SetPlaceHolder("0.00")
-	en.SetText(string(*m))
-	en.OnChanged = func(v string) { *m = domain.Money(v); f.edited(path) }
+	bindText(en, "0.00", m, func() { f.edited(path) })
 	return labelled(label, en, f.field(path, en))
 }
 
@@ -644,9 +634,7 @@ func (f *RegistrationForm) rebuildSystems() {
 		typ.setValue(s.Type)
 		cellEntry := func(path, hint string, v *string) fyne.CanvasObject {
 			en := widget.NewEntry()
-			en.SetPlaceHolder(hint)
-			en.SetText(*v)
-			en.OnChanged = func(t string) { *v = t; f.edited(path) }
+			bindText(en, hint, v, func() { f.edited(path) })
 			return container.NewVBox(en, f.field(path, en))
 		}
 		row := container.NewGridWithColumns(4,
@@ -696,17 +684,11 @@ func (f *RegistrationForm) rebuildStakeholders() {
 		s := &r.Stakeholders[i]
 		p := fmt.Sprintf("stakeholders[%d]", i)
 		name := widget.NewEntry()
-		name.SetPlaceHolder(lang.L("reg.stakeholderName"))
-		name.SetText(s.Name)
-		name.OnChanged = func(t string) { s.Name = t; f.edited(p + ".name") }
+		bindText(name, lang.L("reg.stakeholderName"), &s.Name, func() { f.edited(p + ".name") })
 		contact := widget.NewEntry()
-		contact.SetPlaceHolder(lang.L("reg.stakeholderContact"))
-		contact.SetText(s.Contact)
-		contact.OnChanged = func(t string) { s.Contact = t; f.edited(p + ".contact") }
+		bindText(contact, lang.L("reg.stakeholderContact"), &s.Contact, func() { f.edited(p + ".contact") })
 		role := widget.NewSelectEntry(roles)
-		role.SetPlaceHolder(lang.L("reg.stakeholderRole"))
-		role.SetText(s.Role)
-		role.OnChanged = func(t string) { s.Role = t; f.edited(p + ".role") }
+		bindText(&role.Entry, lang.L("reg.stakeholderRole"), &s.Role, func() { f.edited(p + ".role") })
 		row := container.NewGridWithColumns(3,
 			container.NewVBox(name, f.field(p+".name", name)),
 			container.NewVBox(contact, f.field(p+".contact", contact)),
