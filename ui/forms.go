@@ -312,3 +312,74 @@ func bindText[T ~string](en *widget.Entry, hint string, v *T, edited func()) {
 	en.SetText(string(*v))
 	en.OnChanged = func(t string) { *v = T(t); edited() }
 }
+
+// projectForm is what the handover and initiation screens share: the
+// project of id, read when the screen shows, whether this person may edit
+// its part, the saver, the problem lines, and the content that says
+// "loading" until the form is built.
+type projectForm struct {
+	*problemLines
+	hushing
+
+	env      *env
+	id       string
+	p        *domain.Project
+	editable bool
+	save     *saver
+	content  *fyne.Container
+	root     fyne.CanvasObject
+	// recheck validates the screen's part again after an edit.
+	recheck func()
+}
+
+// init readies f for project id; recheck is the screen's validation.
+func (f *projectForm) init(e *env, id string, recheck func()) {
+	// The record comes pre-filled: what is left to do is a short
+	// checklist, shown from the start.
+	f.problemLines = newProblemLines(true)
+	f.env, f.id, f.recheck = e, id, recheck
+	f.save = newSaver(e, func() *domain.Project { return f.p })
+	f.content = container.NewStack(container.NewCenter(widget.NewLabel(lang.L("common.loading"))))
+	f.root = container.NewPadded(f.content)
+}
+
+// CreateRenderer implements fyne.Widget for the screen.
+func (f *projectForm) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(f.root)
+}
+
+// showForm puts the built form in place of what the screen showed.
+func (f *projectForm) showForm(o fyne.CanvasObject) {
+	f.content.Objects = []fyne.CanvasObject{o}
+	f.content.Refresh()
+}
+
+// leave saves unsaved edits.
+func (f *projectForm) leave() {
+	if f.editable {
+		f.save.leave()
+	}
+}
+
+// edited records an edit of path: checked again and saved after a pause.
+func (f *projectForm) edited(path string) {
+	if f.loading || !f.editable {
+		return
+	}
+	f.touched[path] = true
+	f.recheck()
+	f.save.edited()
+}
+
+// enableWhen enables the screen's action button b (absent for a reader)
+// when the person may edit and nothing is wrong.
+func (f *projectForm) enableWhen(b *widget.Button, ok bool) {
+	if b == nil {
+		return
+	}
+	if f.editable && ok {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}

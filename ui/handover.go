@@ -20,37 +20,20 @@ import (
 // and due date; it completes the handover and exports the minutes as PDF.
 type HandoverScreen struct {
 	widget.BaseWidget
-	*problemLines
-	hushing
+	projectForm
 
-	env      *env
-	id       string
-	p        *domain.Project
-	h        *domain.Handover
-	editable bool
-	save     *saver
+	h *domain.Handover
 
 	participants, decisions, actions *fyne.Container
 	complete                         *widget.Button
-	content                          *fyne.Container
-	root                             fyne.CanvasObject
 }
 
 // NewHandoverScreen builds the screen of project id; it loads when shown.
 func NewHandoverScreen(e *env, id string) *HandoverScreen {
-	// The record comes pre-filled: what is left to do is a short checklist,
-	// shown from the start.
-	s := &HandoverScreen{env: e, id: id, problemLines: newProblemLines(true)}
+	s := &HandoverScreen{}
 	s.ExtendBaseWidget(s)
-	s.save = newSaver(e, func() *domain.Project { return s.p })
-	s.content = container.NewStack(container.NewCenter(widget.NewLabel(lang.L("common.loading"))))
-	s.root = container.NewPadded(s.content)
+	s.init(e, id, s.revalidate)
 	return s
-}
-
-// CreateRenderer implements fyne.Widget.
-func (s *HandoverScreen) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(s.root)
 }
 
 // reload reads the project; a handover not yet recorded is pre-filled.
@@ -79,37 +62,14 @@ func (s *HandoverScreen) setProject(p *domain.Project) {
 		p.Handover = domain.NewHandover(p, e.Org, e.User)
 	}
 	s.h = p.Handover
-	s.content.Objects = []fyne.CanvasObject{s.build()}
-	s.content.Refresh()
+	s.showForm(s.build())
 	s.revalidate()
-}
-
-// leave saves unsaved edits.
-func (s *HandoverScreen) leave() {
-	if s.editable {
-		s.save.leave()
-	}
-}
-
-func (s *HandoverScreen) edited(path string) {
-	if s.loading || !s.editable {
-		return
-	}
-	s.touched[path] = true
-	s.revalidate()
-	s.save.edited()
 }
 
 func (s *HandoverScreen) revalidate() {
 	ps := domain.ValidateHandover(s.h)
 	s.show(ps)
-	if s.complete != nil {
-		if s.editable && len(ps) == 0 {
-			s.complete.Enable()
-		} else {
-			s.complete.Disable()
-		}
-	}
+	s.enableWhen(s.complete, len(ps) == 0)
 }
 
 func (s *HandoverScreen) build() fyne.CanvasObject {

@@ -19,38 +19,23 @@ import (
 // the directory.
 type InitiationScreen struct {
 	widget.BaseWidget
-	*problemLines
-	hushing
+	projectForm
 
-	env      *env
-	id       string
-	p        *domain.Project
-	parent   *domain.Project
-	in       *domain.Initiation
-	editable bool
-	save     *saver
+	parent *domain.Project
+	in     *domain.Initiation
 
 	name     *widget.Label
 	svn      *widget.Entry
 	matrix   *fyne.Container
 	initiate *widget.Button
-	content  *fyne.Container
-	root     fyne.CanvasObject
 }
 
 // NewInitiationScreen builds the screen of project id; it loads when shown.
 func NewInitiationScreen(e *env, id string) *InitiationScreen {
-	s := &InitiationScreen{env: e, id: id, problemLines: newProblemLines(true)}
+	s := &InitiationScreen{}
 	s.ExtendBaseWidget(s)
-	s.save = newSaver(e, func() *domain.Project { return s.p })
-	s.content = container.NewStack(container.NewCenter(widget.NewLabel(lang.L("common.loading"))))
-	s.root = container.NewPadded(s.content)
+	s.init(e, id, s.revalidate)
 	return s
-}
-
-// CreateRenderer implements fyne.Widget.
-func (s *InitiationScreen) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(s.root)
 }
 
 // reload reads the project (and an upgrade's parent); an initiation not
@@ -84,37 +69,15 @@ func (s *InitiationScreen) setProject(p, parent *domain.Project) {
 		p.Initiation = domain.NewInitiation(p, e.Org, e.User, parent, e.Now())
 	}
 	s.in = p.Initiation
-	s.content.Objects = []fyne.CanvasObject{s.build()}
-	s.content.Refresh()
+	s.showForm(s.build())
 	s.revalidate()
-}
-
-func (s *InitiationScreen) leave() {
-	if s.editable {
-		s.save.leave()
-	}
-}
-
-func (s *InitiationScreen) edited(path string) {
-	if s.loading || !s.editable {
-		return
-	}
-	s.touched[path] = true
-	s.revalidate()
-	s.save.edited()
 }
 
 func (s *InitiationScreen) revalidate() {
 	ps := domain.ValidateInitiation(s.in, s.p.Kind(), s.env.Org)
 	s.show(ps)
 	s.name.SetText(s.p.ProjectName())
-	if s.initiate != nil {
-		if s.editable && len(ps) == 0 {
-			s.initiate.Enable()
-		} else {
-			s.initiate.Disable()
-		}
-	}
+	s.enableWhen(s.initiate, len(ps) == 0)
 }
 
 func (s *InitiationScreen) build() fyne.CanvasObject {
