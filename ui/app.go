@@ -21,6 +21,7 @@ import (
 // union of what each screen declares it needs (*sqlite.Store is one).
 type Store interface {
 	projectFinder
+	conflictFinder
 	draftStore
 	journalReader
 	outboxCounter

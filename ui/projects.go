@@ -370,21 +370,27 @@ func (e *env) conflicted() map[string]bool {
 	return e.conflicts.ids
 }
 
-// scanConflicts reads every project and returns those with open conflicts.
-func scanConflicts(ctx context.Context, st projectFinder) ([]*domain.Project, error) {
-	sums, err := st.ListProjects(ctx, sqlite.Filter{})
+// conflictFinder is what scanConflicts needs of the store.
+type conflictFinder interface {
+	Conflicts(ctx context.Context) ([]sqlite.ConflictedProject, error)
+	Project(ctx context.Context, id string) (*domain.Project, error)
+}
+
+// scanConflicts returns the projects with open conflicts, most recently
+// updated first: the store finds them by their conflict count (an index),
+// so only those projects are read, not every one.
+func scanConflicts(ctx context.Context, st conflictFinder) ([]*domain.Project, error) {
+	cs, err := st.Conflicts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []*domain.Project
-	for _, s := range sums {
-		p, err := st.Project(ctx, s.ID)
+	out := make([]*domain.Project, 0, len(cs))
+	for _, c := range cs {
+		p, err := st.Project(ctx, c.ProjectID)
 		if err != nil {
 			return nil, err
 		}
-		if len(p.Conflicts) > 0 {
-			out = append(out, p)
-		}
+		out = append(out, p)
 	}
 	return out, nil
 }
