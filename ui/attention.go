@@ -22,7 +22,7 @@ type attentionStore interface {
 	Attention(ctx context.Context) ([]sqlite.Attention, error)
 	RetryNeedsAttention(ctx context.Context, changeID string) error
 	DiscardNeedsAttention(ctx context.Context, actorID, changeID string) (sqlite.SaveResult, error)
-	DeleteRefusedDraft(ctx context.Context, actor domain.User, org *domain.Org, changeID string) error
+	DeleteRefusedDraft(ctx context.Context, actor domain.User, changeID string) error
 }
 
 // attentionDialog is the needs-attention list: each change the server
@@ -219,7 +219,7 @@ func (a *attentionDialog) onDeleteDraft(c sqlite.Attention) {
 	e := a.env
 	a.confirm(lang.L("sync.deleteDraft"), lang.L("sync.deleteDraftQ"), func() {
 		e.run(func() {
-			err := e.Store.DeleteRefusedDraft(e.ctx, e.User, e.Org, c.ChangeID)
+			err := e.Store.DeleteRefusedDraft(e.ctx, e.User, c.ChangeID)
 			fyne.Do(func() {
 				if err != nil {
 					e.showError(err)

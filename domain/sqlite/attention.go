@@ -246,16 +246,17 @@ func (s *Store) restoreFields(ctx context.Context, tx *sql.Tx, actorID string, c
 	return s.write(ctx, tx, writeArgs{actorID: actorID, at: now, old: cur, new: next})
 }
 
-// DeleteRefusedDraft deletes, as actor, the draft of a new project whose
-// creation the server refused (changeID, a refused create): the server has
-// never had the project, so nothing goes to it. In one transaction the
-// draft is discarded here as 删除草稿 does (journaled; when the domain would
-// not let actor discard it — not the applicant's, or no longer a draft, as
-// a record someone imported — it is marked deleted here all the same, since
-// it never reached the server and never can from here) and every change of
-// the project that was not sent leaves the outbox. Any other change is
+// DeleteRefusedDraft takes off this device, as actor, a new project whose
+// creation the server refused (changeID, a refused create). The server has
+// never had it and nothing goes to it, so this is not the workflow's
+// 删除草稿 (which only the applicant may do, to a draft, and which syncs):
+// whoever signed in here may remove it — a record imported for another
+// applicant, or past its draft, could never reach the server from this
+// login and would wait in 需处理 for good. In one transaction the project
+// is marked deleted (journaled: the journal keeps every value) and every
+// change of it that was not sent leaves the outbox. Any other change is
 // ESTATE.
-func (s *Store) DeleteRefusedDraft(ctx context.Context, actor domain.User, org *domain.Org, changeID string) error {
+func (s *Store) DeleteRefusedDraft(ctx context.Context, actor domain.User, changeID string) error {
 	now := s.now().UTC()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		c, err := loadRefused(ctx, tx, changeID)
@@ -279,19 +280,8 @@ func (s *Store) DeleteRefusedDraft(ctx context.Context, actor domain.User, org *
 		if err != nil {
 			return err
 		}
-		if _, err := p.Apply(domain.Command{Action: domain.ActDiscard}, actor, org, now); err != nil {
-			// The domain lets only the applicant discard a draft. This
-			// project never reached the server, and from anyone but its
-			// applicant — or past the draft, as an imported record — it
-			// never will: it is taken off this device all the same (the
-			// journal keeps every value), or it would wait in 需处理 for
-			// good with nothing anyone could do.
-			if code := domain.ErrorCode(err); code != domain.EFORBIDDEN && code != domain.ESTATE {
-				return err
-			}
-			p.Deleted = true
-			p.UpdatedAt = now
-		}
+		p.Deleted = true
+		p.UpdatedAt = now
 		if _, err := s.write(ctx, tx, writeArgs{actorID: actor.ID, at: now, old: old, new: p}); err != nil {
 			return err
 		}

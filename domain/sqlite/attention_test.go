@@ -316,10 +316,10 @@ func TestARefusedCreateIsDeletedAsADraft(t *testing.T) {
 	other := newAttentionCase(t)
 	a := other.edit(t, func(r *domain.Registration) { r.Requirement = "x" })
 	other.refuse(t, a)
-	if err := other.s.DeleteRefusedDraft(ctx, user(t, org, "u-zhangwei"), org, a); domain.ErrorCode(err) != domain.ESTATE {
+	if err := other.s.DeleteRefusedDraft(ctx, user(t, org, "u-zhangwei"), a); domain.ErrorCode(err) != domain.ESTATE {
 		t.Errorf("deleting the project of a refused edit = %v, want ESTATE", err)
 	}
-	if err := s.DeleteRefusedDraft(ctx, user(t, org, "u-zhangwei"), org, create.ChangeID); err != nil {
+	if err := s.DeleteRefusedDraft(ctx, user(t, org, "u-zhangwei"), create.ChangeID); err != nil {
 		t.Fatal(err)
 	}
 	got := mustProject(t, s, p.ID)
@@ -437,7 +437,7 @@ func TestARefusedCreateOfSomeoneElsesRecordCanBeTakenOffTheDevice(t *testing.T) 
 	mustApply(t, s, org, p.ID, domain.Command{Action: domain.ActSubmit, Comment: "请审批"}, "u-zhangwei")
 	must(t, s.RecordPushed(ctx, []PushOutcome{{ChangeID: create.ChangeID, ProjectID: p.ID, Refused: "只能以自己为申请人新建项目"}}))
 
-	if err := s.DeleteRefusedDraft(ctx, user(t, org, "u-lina"), org, create.ChangeID); err != nil {
+	if err := s.DeleteRefusedDraft(ctx, user(t, org, "u-lina"), create.ChangeID); err != nil {
 		t.Fatalf("李娜 taking 张伟's refused, submitted record off her device: %v", err)
 	}
 	if got := mustProject(t, s, p.ID); !got.Deleted {
