@@ -21,12 +21,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"lixiang/domain"
 	"lixiang/sync/server"
+	"lixiang/sync/server/servertest"
 	"lixiang/sync/server/sqlite"
 	"lixiang/sync/wire"
 )
@@ -179,33 +179,15 @@ func TestOrgImportExport(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var listening = regexp.MustCompile(`msg=listening .*addr=(\S+)`)
 
 // serveInBackground runs "lixiangd serve args…" until the test ends and
 // returns the address it listens on, the log and a function that stops it
 // (SIGINT-like cancel) and returns the exit status.
-func serveInBackground(t *testing.T, args ...string) (addr string, log *syncBuffer, stop func() int) {
+func serveInBackground(t *testing.T, args ...string) (addr string, log *servertest.LogBuffer, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	log = &syncBuffer{}
+	log = &servertest.LogBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), log, log)

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,25 +17,6 @@ import (
 	"lixiang/sync/server/servertest"
 	"lixiang/sync/wire"
 )
-
-// logBuffer collects a server's log lines; safe for the handlers'
-// goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // sendAndHangUp writes a push request on its own connection — the body
 // whole or cut short — and closes the connection without reading any
@@ -73,7 +52,7 @@ func TestClientGoneMidPushIsNoServerError(t *testing.T) {
 		{"while the server works on it", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs logBuffer
+			var logs servertest.LogBuffer
 			srv := servertest.Start(t, server.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 			tok := srv.Token(t, "zhangwei")
 			p := servertest.NewProject(t, srv.User(t, "zhangwei"), servertest.Registration(domain.KindSaaS, ""), t0)

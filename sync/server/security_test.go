@@ -570,7 +570,7 @@ func flipChar(tok string) string {
 // password, and the token only as its one stored credential (meta
 // sync.token, which sign-out clears) in a directory only its user can open.
 func TestTokensAndPasswordsStayOutOfLogsAndDatabases(t *testing.T) {
-	var serverLog, clientLog syncBuffer
+	var serverLog, clientLog servertest.LogBuffer
 	debug := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -609,7 +609,7 @@ func TestTokensAndPasswordsStayOutOfLogsAndDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	secrets := map[string]string{"the password": password, "the wrong password": wrong, "the token": token}
-	for logName, log := range map[string]*syncBuffer{"server log": &serverLog, "sync engine log": &clientLog} {
+	for logName, log := range map[string]*servertest.LogBuffer{"server log": &serverLog, "sync engine log": &clientLog} {
 		if log.String() == "" {
 			t.Fatalf("the %s is empty: nothing was checked", logName)
 		}
@@ -714,24 +714,6 @@ func columns(t *testing.T, db *sql.DB, table string) []string {
 }
 
 func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// syncBuffer is a bytes.Buffer the server's goroutines can write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestLoginThrottlingHolds: the count of failed sign-ins is per person,
 // whatever the case or spaces of the login typed, and holds for guesses
