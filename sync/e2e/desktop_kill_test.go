@@ -36,15 +36,7 @@ import (
 // once. The server side is kill_test.go. LIXIANG_SEED replays the kill
 // times; LIXIANG_KILLS sets the rounds of each phase (default 3).
 
-func buildDesktop(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "lixiang")
-	out, err := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "lixiang").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build lixiang: %v\n%s", err, out)
-	}
-	return bin
-}
+func buildDesktop(t *testing.T) string { return buildBinary(t, "lixiang", "lixiang") }
 
 // desktopRun is one run of the lixiang binary on a data directory.
 type desktopRun struct {

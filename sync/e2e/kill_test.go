@@ -38,12 +38,16 @@ type lixiangd struct {
 	log  *bytes.Buffer
 }
 
-func buildServer(t *testing.T) string {
+func buildServer(t *testing.T) string { return buildBinary(t, "lixiangd", "lixiang/cmd/lixiangd") }
+
+// buildBinary builds the package pkg as the program name in a temporary
+// directory and returns its path.
+func buildBinary(t *testing.T, name, pkg string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "lixiangd")
-	out, err := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "lixiang/cmd/lixiangd").CombinedOutput()
+	bin := filepath.Join(t.TempDir(), name)
+	out, err := exec.CommandContext(t.Context(), "go", "build", "-o", bin, pkg).CombinedOutput()
 	if err != nil {
-		t.Fatalf("build lixiangd: %v\n%s", err, out)
+		t.Fatalf("build %s: %v\n%s", name, err, out)
 	}
 	return bin
 }
