@@ -27,6 +27,7 @@ import (
 	"lixiang/domain/sqlite"
 	"lixiang/sync/client"
 	"lixiang/sync/server/servertest"
+	srvsqlite "lixiang/sync/server/sqlite"
 	"lixiang/sync/wire"
 )
 
@@ -916,7 +917,8 @@ func readServer(t *testing.T, path string) *srvRecord {
 		var pid, changes string
 		var j srvJournal
 		must(t, rows.Scan(&pid, &j.changeID, &j.actor, &changes))
-		must(t, json.Unmarshal([]byte(changes), &j.changes))
+		j.changes, err = srvsqlite.JournalChanges(changes) // a create's line is its document
+		must(t, err)
 		rec.journal[pid] = append(rec.journal[pid], j)
 		rec.journalByID[j.changeID]++
 	}

@@ -320,12 +320,12 @@ func (c *current) holds(path, value string) (bool, error) {
 
 // outcome is what applying one change did.
 type outcome struct {
-	project   *domain.Project // to write; nil when nothing changed
-	doc       []byte          // project's JSON text, when known (else encoded when written)
-	journal   []domain.FieldChange
-	journaled []byte // instead of journal: its JSON, when made beforehand
-	conflicts []domain.Conflict
-	gone      []string // the conflicts it settles that were no longer open
+	project    *domain.Project // to write; nil when nothing changed
+	doc        []byte          // project's JSON text, when known (else encoded when written)
+	journal    []domain.FieldChange
+	docJournal bool // the journal line is the document stored (a create's whole document)
+	conflicts  []domain.Conflict
+	gone       []string // the conflicts it settles that were no longer open
 }
 
 // isRefusal tells a refusal (the change breaks a rule: the person must look
@@ -363,6 +363,7 @@ type run struct {
 	now     time.Time
 	applied map[string]sqlite.AppliedChange // change ids answered before
 	rows    map[string]sqlite.Row           // the projects as stored before the push
+	asked   map[string]bool                 // the ids rows was read for (a missing one is not stored)
 	states  map[string]*state               // the projects as the push has them now
 	docs    map[string]*sentDoc             // the documents of creates, by change id, decoded beforehand
 	writes  int                             // writes so far (orders the rows written)
@@ -401,7 +402,7 @@ func newRun(tx *sqlite.Tx, org *domain.Org, actor domain.User, device string, ch
 	if err != nil {
 		return nil, err
 	}
-	return &run{tx: tx, org: org, actor: actor, device: device, now: now, applied: applied, rows: rows,
+	return &run{tx: tx, org: org, actor: actor, device: device, now: now, applied: applied, rows: rows, asked: seen,
 		states: make(map[string]*state, len(projects)), docs: docs, numbers: map[string]bool{},
 		results: make([]wire.Result, 0, len(changes)), last: make(map[string]int, len(projects))}, nil
 }
@@ -412,7 +413,7 @@ func (r *run) state(id string) (*state, error) {
 		return st, nil
 	}
 	row, ok := r.rows[id]
-	if !ok {
+	if !ok && !r.asked[id] { // an original project named by an upgrade, say
 		rows, err := r.tx.Rows([]string{id})
 		if err != nil {
 			return nil, err
@@ -486,10 +487,9 @@ func (r *run) create(c wire.Change) (*outcome, error) {
 // sentDoc is the document of a create decoded before the push's
 // transaction begins (decoding is most of a create's work, and needs no
 // database): the project, when the document is exactly what encoding/json
-// writes for it, with the JSON of its journal line.
+// writes for it.
 type sentDoc struct {
-	p       *domain.Project
-	journal []byte
+	p *domain.Project
 }
 
 func decodeDoc(doc []byte) *sentDoc {
@@ -497,19 +497,7 @@ func decodeDoc(doc []byte) *sentDoc {
 	if !ok {
 		return &sentDoc{}
 	}
-	// The journal of a create is its leaves but updated_at, as field
-	// changes from null, sorted by path.
-	leaves, err := docLeaves(doc)
-	if err != nil {
-		return &sentDoc{}
-	}
-	kept := leaves[:0]
-	for _, fc := range leaves {
-		if sectionOf(fc.Path) != secIgnored {
-			kept = append(kept, fc)
-		}
-	}
-	return &sentDoc{p: p, journal: domain.AppendFieldChanges(make([]byte, 0, 2*len(doc)), kept)}
+	return &sentDoc{p: p}
 }
 
 // decodeDocs decodes the documents of the creates of a push, on every
@@ -585,9 +573,10 @@ func (r *run) createDoc(c wire.Change) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	// checkNew stamped the times as StampTimes does.
+	// checkNew stamped the times as StampTimes does. The journal line is
+	// the document as stored (sqlite.Journal reads it as its leaves).
 	out.doc = domain.StampTimes(c.Doc, r.now)
-	out.journaled = d.journal
+	out.docJournal = true
 	return out, nil
 }
 
@@ -938,8 +927,8 @@ func (r *run) apply(c wire.Change) (wire.Result, error) {
 		sum := sha256.Sum256(doc)
 		res.DocSHA256, res.UpdatedAt = hex.EncodeToString(sum[:]), r.now
 	}
-	journal := out.journaled
-	if journal == nil {
+	journal := doc
+	if !out.docJournal {
 		if out.journal == nil {
 			out.journal = []domain.FieldChange{}
 		}

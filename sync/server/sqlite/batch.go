@@ -275,7 +275,8 @@ func (tx *Tx) insertPairs(query string, args []any) error {
 }
 
 // JournalEntry is one line of the audit journal to append: Changes is the
-// JSON of the field changes (as AppendJournal writes them).
+// JSON of the field changes (as AppendJournal writes them), or of the
+// document a create stored (a JSON object: Journal reads it as its leaves).
 type JournalEntry struct {
 	ProjectID, ChangeID, ActorID string
 	At                           time.Time

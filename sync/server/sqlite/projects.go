@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -269,12 +270,37 @@ func (db *DB) Journal(ctx context.Context, projectID string) ([]JournalLine, err
 		if l.At, err = parseTime(at); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(changes), &l.Changes); err != nil {
-			return nil, fmt.Errorf("journal of %s: %w", projectID, err)
+		if l.Changes, err = JournalChanges(changes); err != nil {
+			return nil, fmt.Errorf("journal of %s, line %d: %w", projectID, l.Seq, err)
 		}
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// JournalChanges reads the changes column of a journal line: a JSON array
+// of field changes, or a JSON object, the document a create stored (the
+// push of a new project's whole document journals it as it is stored, which
+// is half the bytes of its leaves and no work): then the line's changes are
+// its leaves but updated_at, each set from null, sorted by path — what the
+// leaves' way journals for the same create.
+func JournalChanges(text string) ([]domain.FieldChange, error) {
+	if !strings.HasPrefix(text, "{") {
+		var out []domain.FieldChange
+		err := json.Unmarshal([]byte(text), &out)
+		return out, err
+	}
+	flat, err := domain.FlattenJSON([]byte(text))
+	if err != nil {
+		return nil, err
+	}
+	delete(flat, "updated_at")
+	paths := slices.Sorted(maps.Keys(flat))
+	out := make([]domain.FieldChange, len(paths))
+	for i, k := range paths {
+		out[i] = domain.FieldChange{Path: k, Old: "null", New: flat[k]}
+	}
+	return out, nil
 }
 
 // NextNumber takes the next registration number of a prefix and year: 1 for
