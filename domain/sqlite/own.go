@@ -60,6 +60,7 @@ type ownDoc struct {
 	doc     []byte
 	version int64
 	at      time.Time // the server's stamp (updated_at)
+	sent    []byte    // the create's document as sent, when the push's only write of it was that create
 }
 
 // rebuildOwn rebuilds, inside RecordPushed's transaction, the documents
@@ -131,6 +132,9 @@ func rebuildProject(ctx context.Context, base *sql.Stmt, id string, outs []PushO
 			return ownDoc{}, 0, false, nil
 		}
 		d = ownDoc{id: id, doc: text, version: o.Version, at: w.UpdatedAt}
+		if w.Doc != nil && len(outs) == 1 {
+			d.sent = w.Doc
+		}
 		seq = w.Seq
 	}
 	if d.doc == nil || seq <= 0 {
@@ -206,6 +210,13 @@ func hashIs(b []byte, want string) bool {
 // nothing to replay, and only the server's time differs — only the
 // document, its time and the server's copy are written.
 func (s *Store) applyOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, at string) error {
+	docs, err := applyOwnCreates(ctx, tx, docs)
+	if err != nil {
+		return err
+	}
+	if len(docs) == 0 {
+		return nil
+	}
 	quick, err := tx.PrepareContext(ctx, `UPDATE projects SET doc = ?, server_doc = '', updated_at = ?,
 		server_version = max(server_version, ?) WHERE id = ? AND doc = ?
 		AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.project_id = projects.id
@@ -237,6 +248,64 @@ func (s *Store) applyOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, at stri
 		rest = append(rest, PulledProject{Version: d.version, Doc: d.doc})
 	}
 	return s.applyPage(ctx, tx, rest, at)
+}
+
+// ownCreatesChunk bounds the rows of one statement of applyOwnCreates
+// (five parameters each).
+const ownCreatesChunk = 500
+
+// applyOwnCreates is applyOwn's quick way for the projects a push created
+// (a first sync sends thousands): the project here is the document as sent
+// when nothing was saved since, and then the rebuilt one differs only in
+// the server's time, so it is written over it without reading it first,
+// many in one statement. It returns the documents that did not go this
+// way.
+func applyOwnCreates(ctx context.Context, tx *sql.Tx, docs []ownDoc) ([]ownDoc, error) {
+	var quick, rest []ownDoc
+	for _, d := range docs {
+		if d.sent != nil && sameButUpdatedAt(string(d.sent), string(d.doc)) {
+			quick = append(quick, d)
+		} else {
+			rest = append(rest, d)
+		}
+	}
+	for len(quick) > 0 {
+		chunk := quick[:min(len(quick), ownCreatesChunk)]
+		quick = quick[len(chunk):]
+		args := make([]any, 0, 5*len(chunk))
+		for _, d := range chunk {
+			args = append(args, d.id, string(d.doc), formatTime(d.at), d.version, string(d.sent))
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE projects SET doc = v.column2, server_doc = '', updated_at = v.column3,
+			server_version = max(server_version, v.column4)
+			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)), ", ")+`) AS v
+			WHERE projects.id = v.column1 AND projects.doc = v.column5
+			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.project_id = projects.id
+				AND (o.state = 'pending' OR (o.state = 'needs_attention' AND o.kind = 'edit')))
+			RETURNING projects.id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("rebuilt documents of %d new projects: %w", len(chunk), err)
+		}
+		done := make(map[string]bool, len(chunk))
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			done[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("rebuilt documents of %d new projects: %w", len(chunk), err)
+		}
+		for _, d := range chunk {
+			if !done[d.id] {
+				rest = append(rest, d) // saved since: the slow way replays
+			}
+		}
+	}
+	return rest, nil
 }
 
 // sameButUpdatedAt reports whether two project documents (as

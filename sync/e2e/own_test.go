@@ -74,6 +74,42 @@ func TestOwnWritesAreNotPulledBack(t *testing.T) {
 	sameEverywhere(t, srv, b.ID, zw)
 }
 
+// TestASaveDuringTheCreatingPushStaysOnTop: new projects go up as whole
+// documents and the device writes the server's copy of each back in one
+// statement; a project saved again while that push was out keeps the
+// save, which then goes up too.
+func TestASaveDuringTheCreatingPushStaysOnTop(t *testing.T) {
+	srv := servertest.Start(t)
+	zw := newFaultyPeer(t, srv, "zhangwei", nil)
+	a, b := zw.draft(zw.user, "推送中甲"), zw.draft(zw.user, "推送中乙")
+	zw.save(a)
+	zw.save(b)
+	var saved bool
+	zw.f().set(func(f *faults) {
+		f.before = func(r *http.Request) {
+			if !saved && is(r, http.MethodPost, wire.PathPush) {
+				saved = true
+				zw.edit(b.ID, func(p *domain.Project) { p.Registration.Requirement = "推送新建时保存的需求" })
+			}
+		}
+	})
+	// The pass sends what was saved meanwhile too, after the creates.
+	if rep := zw.sync(); rep.Pushed != 3 {
+		t.Fatalf("pushed %d, want the 2 creates and the save", rep.Pushed)
+	}
+	zw.f().set(func(f *faults) { f.before = nil })
+	if got := zw.project(b.ID); got.Registration.Requirement != "推送新建时保存的需求" {
+		t.Fatalf("the save made during the push is gone: %q", got.Registration.Requirement)
+	}
+	if got := sameEverywhere(t, srv, b.ID, zw); got.Registration.Requirement != "推送新建时保存的需求" {
+		t.Fatalf("server has %q", got.Registration.Requirement)
+	}
+	sameEverywhere(t, srv, a.ID, zw)
+	if rep := zw.sync(); rep.Requests != 1 {
+		t.Fatalf("the sync after: %+v", rep)
+	}
+}
+
 // f returns the faults of a peer opened by newFaultyPeer.
 func (p *peer) f() *faults { return faultsOf[p] }
 
