@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -250,41 +251,64 @@ func (s *Store) applyOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, at stri
 	return s.applyPage(ctx, tx, rest, at)
 }
 
-// ownCreatesChunk bounds the rows of one statement of applyOwnCreates
-// (five parameters each).
+// ownCreatesChunk bounds the rows of one statement of applyOwnCreates.
 const ownCreatesChunk = 500
 
 // applyOwnCreates is applyOwn's quick way for the projects a push created
-// (a first sync sends thousands): the project here is the document as sent
-// when nothing was saved since, and then the rebuilt one differs only in
-// the server's time, so it is written over it without reading it first,
-// many in one statement. It returns the documents that did not go this
-// way.
+// (a first sync sends thousands): when nothing was saved since, the project
+// here is the document as sent, and the server stored that very document
+// (it keeps the device's times) or one that differs only in the server's
+// time; so it is recorded, or written over, without being read first, many
+// in one statement. It returns the documents that did not go this way.
 func applyOwnCreates(ctx context.Context, tx *sql.Tx, docs []ownDoc) ([]ownDoc, error) {
-	var quick, rest []ownDoc
+	var same, stamped, rest []ownDoc
 	for _, d := range docs {
-		if d.sent != nil && sameButUpdatedAt(string(d.sent), string(d.doc)) {
-			quick = append(quick, d)
-		} else {
+		switch {
+		case d.sent == nil:
+			rest = append(rest, d)
+		case bytes.Equal(d.sent, d.doc):
+			same = append(same, d)
+		case sameButUpdatedAt(string(d.sent), string(d.doc)):
+			stamped = append(stamped, d)
+		default:
 			rest = append(rest, d)
 		}
 	}
-	for len(quick) > 0 {
-		chunk := quick[:min(len(quick), ownCreatesChunk)]
-		quick = quick[len(chunk):]
-		args := make([]any, 0, 5*len(chunk))
+	missed, err := writeOwnCreates(ctx, tx, same, "server_doc = '', server_version = max(server_version, v.column2)",
+		func(d ownDoc) []any { return []any{d.id, d.version, string(d.sent)} })
+	if err != nil {
+		return nil, err
+	}
+	rest = append(rest, missed...)
+	missed, err = writeOwnCreates(ctx, tx, stamped, `doc = v.column2, server_doc = '', updated_at = v.column3,
+		server_version = max(server_version, v.column4)`,
+		func(d ownDoc) []any { return []any{d.id, string(d.doc), formatTime(d.at), d.version, string(d.sent)} })
+	return append(rest, missed...), err
+}
+
+// writeOwnCreates updates the projects of docs with set, whose v.columnN
+// are the values row gives (the id first, the document as sent last), where
+// the project is still that document and nothing of it waits to be sent.
+// It returns the documents whose projects were not so.
+func writeOwnCreates(ctx context.Context, tx *sql.Tx, docs []ownDoc, set string, row func(ownDoc) []any) ([]ownDoc, error) {
+	var missed []ownDoc
+	for len(docs) > 0 {
+		chunk := docs[:min(len(docs), ownCreatesChunk)]
+		docs = docs[len(chunk):]
+		var args []any
 		for _, d := range chunk {
-			args = append(args, d.id, string(d.doc), formatTime(d.at), d.version, string(d.sent))
+			args = append(args, row(d)...)
 		}
-		rows, err := tx.QueryContext(ctx, `UPDATE projects SET doc = v.column2, server_doc = '', updated_at = v.column3,
-			server_version = max(server_version, v.column4)
-			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)), ", ")+`) AS v
-			WHERE projects.id = v.column1 AND projects.doc = v.column5
+		cols := len(args) / len(chunk)
+		tuple := "(" + marks(cols) + "), "
+		rows, err := tx.QueryContext(ctx, `UPDATE projects SET `+set+`
+			FROM (VALUES `+strings.TrimSuffix(strings.Repeat(tuple, len(chunk)), ", ")+`) AS v
+			WHERE projects.id = v.column1 AND projects.doc = v.column`+strconv.Itoa(cols)+`
 			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.project_id = projects.id
 				AND (o.state = 'pending' OR (o.state = 'needs_attention' AND o.kind = 'edit')))
 			RETURNING projects.id`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("rebuilt documents of %d new projects: %w", len(chunk), err)
+			return nil, fmt.Errorf("the server's copies of %d new projects: %w", len(chunk), err)
 		}
 		done := make(map[string]bool, len(chunk))
 		for rows.Next() {
@@ -297,15 +321,15 @@ func applyOwnCreates(ctx context.Context, tx *sql.Tx, docs []ownDoc) ([]ownDoc, 
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("rebuilt documents of %d new projects: %w", len(chunk), err)
+			return nil, fmt.Errorf("the server's copies of %d new projects: %w", len(chunk), err)
 		}
 		for _, d := range chunk {
 			if !done[d.id] {
-				rest = append(rest, d) // saved since: the slow way replays
+				missed = append(missed, d) // saved since: the slow way replays
 			}
 		}
 	}
-	return rest, nil
+	return missed, nil
 }
 
 // sameButUpdatedAt reports whether two project documents (as

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -144,6 +146,50 @@ func TestCreateByDocumentIsCreateByFieldChanges(t *testing.T) {
 		p := servertest.NewProject(t, zhangwei, servertest.Registration(domain.KindSaaS, ""), now)
 		tt.edit(p)
 		mustRefuse(t, tt.name, tw.create(t, tt.name, tt.login, p), tt.code)
+	}
+}
+
+// TestCreateKeepsTheDevicesSaveTime: a new project sent as a document
+// keeps the time of the save that made it (updated_at, in the device's own
+// time zone) when it is not before its creation nor more than a day ahead
+// of the server's clock, so the device's copy is already the server's;
+// otherwise it takes the server's time. (Field changes never carry
+// updated_at: domain.Diff leaves it out.)
+func TestCreateKeepsTheDevicesSaveTime(t *testing.T) {
+	srv, _ := start(t)
+	tok := srv.Token(t, "zhangwei")
+	zhangwei := srv.User(t, "zhangwei")
+	beijing := time.FixedZone("CST", 8*3600)
+	created := t0.Add(-3 * time.Hour).In(beijing)
+	for _, tt := range []struct {
+		name  string
+		saved time.Time
+		want  time.Time
+	}{
+		{"saved offline an hour ago", t0.Add(-time.Hour).In(beijing), t0.Add(-time.Hour).In(beijing)},
+		{"saved when it was created", created, created},
+		{"saved a few hours ahead of the server's clock", t0.Add(5 * time.Hour).In(beijing), t0.Add(5 * time.Hour).In(beijing)},
+		{"saved before it was created", created.Add(-time.Minute), t0},
+		{"saved two days ahead", t0.Add(48 * time.Hour), t0},
+	} {
+		p := servertest.NewProject(t, zhangwei, servertest.Registration(domain.KindSaaS, ""), created)
+		p.UpdatedAt = tt.saved
+		res := srv.Push(t, tok, servertest.DocChange(t, p)).Results[0]
+		mustApply(t, tt.name, res)
+		if !res.UpdatedAt.Equal(tt.want) {
+			t.Errorf("%s: answered updated_at %s, want %s", tt.name, res.UpdatedAt, tt.want)
+		}
+		got, _ := srv.PullAll(t, tok, 0)
+		if q := got[p.ID]; q == nil || !q.UpdatedAt.Equal(tt.want) || !q.CreatedAt.Equal(created) {
+			t.Errorf("%s: stored %+v, want updated_at %s", tt.name, q, tt.want)
+		}
+		if tt.want.Equal(tt.saved) {
+			// The stored document is the one sent, byte for byte.
+			sent, _ := json.Marshal(p)
+			if sum := sha256.Sum256(sent); res.DocSHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("%s: the stored document is not the one sent", tt.name)
+			}
+		}
 	}
 }
 

@@ -573,9 +573,9 @@ func (r *run) createDoc(c wire.Change) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	// checkNew stamped the times as StampTimes does. The journal line is
-	// the document as stored (sqlite.Journal reads it as its leaves).
-	out.doc = domain.StampTimes(c.Doc, r.now)
+	// checkNew set the times as StampTimes does. The journal line is the
+	// document as stored (sqlite.Journal reads it as its leaves).
+	out.doc = domain.StampTimes(c.Doc, p.UpdatedAt)
 	out.docJournal = true
 	return out, nil
 }
@@ -665,7 +665,13 @@ func (r *run) checkNew(c wire.Change, p *domain.Project, journal []domain.FieldC
 	if err := checkCreatedAt(p.CreatedAt, r.now); err != nil {
 		return nil, err
 	}
-	p.UpdatedAt = r.now
+	// A whole document keeps the time of the save that made it, on the
+	// device, when it can be (not before its creation nor a day ahead of
+	// the server's clock): so the device's copy is already what the server
+	// stored. Field changes never carry it: the server's time.
+	if p.UpdatedAt.Before(p.CreatedAt) || p.UpdatedAt.After(r.now.Add(creationLead)) {
+		p.UpdatedAt = r.now
+	}
 	return &outcome{project: p, journal: journal}, nil
 }
 
@@ -925,7 +931,7 @@ func (r *run) apply(c wire.Change) (wire.Result, error) {
 	if res.Status == wire.StatusApplied && c.Kind == wire.KindEdit {
 		// What the device needs to rebuild the document it made.
 		sum := sha256.Sum256(doc)
-		res.DocSHA256, res.UpdatedAt = hex.EncodeToString(sum[:]), r.now
+		res.DocSHA256, res.UpdatedAt = hex.EncodeToString(sum[:]), out.project.UpdatedAt
 	}
 	journal := doc
 	if !out.docJournal {
