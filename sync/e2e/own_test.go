@@ -57,17 +57,8 @@ func TestOwnWritesAreNotPulledBack(t *testing.T) {
 	sameEverywhere(t, srv, a.ID, zw, wf)
 	// A save made while the push was out stays on top of the rebuilt one.
 	zw.edit(b.ID, func(p *domain.Project) { p.Registration.Other.Notes = "推送时的备注" })
-	var saved bool
-	zw.f().set(func(f *faults) {
-		f.before = func(r *http.Request) {
-			if !saved && is(r, http.MethodPost, wire.PathPush) {
-				saved = true
-				zw.edit(b.ID, func(p *domain.Project) { p.Registration.Requirement = "推送时保存的需求" })
-			}
-		}
-	})
+	zw.saveDuringNextPush(b.ID, func(p *domain.Project) { p.Registration.Requirement = "推送时保存的需求" })
 	zw.sync()
-	zw.f().set(func(f *faults) { f.before = nil })
 	if got := zw.project(b.ID); got.Registration.Requirement != "推送时保存的需求" || got.Registration.Other.Notes != "推送时的备注" {
 		t.Fatalf("the save made during the push: %q / %q", got.Registration.Requirement, got.Registration.Other.Notes)
 	}
@@ -114,19 +105,10 @@ func TestASaveDuringTheCreatingPushStaysOnTop(t *testing.T) {
 	a, b := zw.draft(zw.user, "推送中甲"), zw.draft(zw.user, "推送中乙")
 	zw.save(a)
 	zw.save(b)
-	var saved bool
-	zw.f().set(func(f *faults) {
-		f.before = func(r *http.Request) {
-			if !saved && is(r, http.MethodPost, wire.PathPush) {
-				saved = true
-				zw.edit(b.ID, func(p *domain.Project) { p.Registration.Requirement = "推送新建时保存的需求" })
-			}
-		}
-	})
+	zw.saveDuringNextPush(b.ID, func(p *domain.Project) { p.Registration.Requirement = "推送新建时保存的需求" })
 	// The save goes up in this pass or the next (whether the pass reads
 	// the outbox again after it is a matter of timing).
 	first := zw.sync()
-	zw.f().set(func(f *faults) { f.before = nil })
 	if got := zw.project(b.ID); got.Registration.Requirement != "推送新建时保存的需求" {
 		t.Fatalf("the save made during the push is gone: %q", got.Registration.Requirement)
 	}
@@ -140,6 +122,20 @@ func TestASaveDuringTheCreatingPushStaysOnTop(t *testing.T) {
 	if rep := zw.sync(); rep.Requests != 1 {
 		t.Fatalf("the sync after: %+v", rep)
 	}
+}
+
+// saveDuringNextPush has p (opened by newFaultyPeer) save edit of project
+// id while its next push request is on its way, once.
+func (p *peer) saveDuringNextPush(id string, edit func(*domain.Project)) {
+	var saved bool
+	p.f().set(func(f *faults) {
+		f.before = func(r *http.Request) {
+			if !saved && is(r, http.MethodPost, wire.PathPush) {
+				saved = true
+				p.edit(id, edit)
+			}
+		}
+	})
 }
 
 // f returns the faults of a peer opened by newFaultyPeer.
