@@ -62,8 +62,12 @@ type Deps struct {
 type env struct {
 	Deps
 	ctx context.Context
-	win fyne.Window
-	nav navigator
+	// open ends when the window is closed (a test's, when the test ends):
+	// a screen's timers do nothing after that. Work uses ctx, so a save
+	// under way when the window closes still completes.
+	open context.Context
+	win  fyne.Window
+	nav  navigator
 	// run starts work off the UI goroutine; results come back through fyne.Do.
 	run func(func())
 	// changed tells the shell that the person changed local data: it
@@ -109,7 +113,7 @@ func newEnv(ctx context.Context, w fyne.Window, d Deps) *env {
 	if d.Prefs == nil {
 		d.Prefs = fyne.CurrentApp().Preferences()
 	}
-	return &env{Deps: d, ctx: ctx, win: w, run: func(f func()) { go f() }, changed: func() {}, refreshed: func() {},
+	return &env{Deps: d, ctx: ctx, open: ctx, win: w, run: func(f func()) { go f() }, changed: func() {}, refreshed: func() {},
 		log: slog.With("component", "ui"), conflicts: &conflictSet{}, saveAs: saveDialog(w)}
 }
 
@@ -153,6 +157,7 @@ type Shell struct {
 
 	env     *env
 	deps    Deps
+	ctx     context.Context // ends when the window is closed (env.open)
 	content *fyne.Container
 	current fyne.CanvasObject
 	navBtns map[navSection]*widget.Button
@@ -169,9 +174,11 @@ type Shell struct {
 // NewShell builds the window's content for d and takes over the window's
 // drop and close handling (a draft is saved before the window closes).
 func NewShell(w fyne.Window, d Deps) *Shell {
-	s := &Shell{deps: d}
+	ctx, closed := context.WithCancel(context.Background())
+	s := &Shell{deps: d, ctx: ctx}
 	s.ExtendBaseWidget(s)
 	s.build(w)
+	w.SetOnClosed(closed)
 	w.SetOnDropped(s.onDropped)
 	w.SetCloseIntercept(func() {
 		s.leaveCurrent()
@@ -182,6 +189,7 @@ func NewShell(w fyne.Window, d Deps) *Shell {
 
 func (s *Shell) build(w fyne.Window) {
 	e := newEnv(context.Background(), w, s.deps)
+	e.open = s.ctx
 	if s.buildWith != nil {
 		s.buildWith(e)
 	}

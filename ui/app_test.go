@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -16,7 +18,7 @@ func newTestShell(t *testing.T, login string) (*Shell, fyne.Window) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	d := e.Deps
-	s := &Shell{deps: d}
+	s := &Shell{deps: d, ctx: t.Context()}
 	s.ExtendBaseWidget(s)
 	s.buildWith = func(e *env) { e.run = func(f func()) { f() } }
 	s.build(w)
@@ -76,5 +78,38 @@ func TestShellPassesDroppedFilesToTheForm(t *testing.T) {
 	p, err := s.env.Store.Project(t.Context(), f.p.ID)
 	if err != nil || len(p.Registration.Attachments) != 1 {
 		t.Errorf("the draft was not saved on leaving: %v", err)
+	}
+}
+
+// A screen's timers (the autosave, the list's search as you type) do
+// nothing once its window is closed: the draft was saved on leaving, and a
+// late run would work on a closed store and, in tests, beside the next
+// test's change of language.
+func TestTimersStopWithTheWindow(t *testing.T) {
+	chineseApp(t)
+	st, _ := newStore(t)
+	org := demoOrg(t)
+	w := test.NewWindow(nil) // closed by the test
+	s := NewShell(w, Deps{Store: st, Org: org, User: user(t, org, "zhangwei"), Sync: &fakeSync{}, Prefs: fyne.CurrentApp().Preferences()})
+	var runs atomic.Int32
+	d := &debouncer{ctx: s.env.open, delay: 10 * time.Millisecond, f: func() { runs.Add(1) }}
+	d.trigger()
+	for deadline := time.Now().Add(5 * time.Second); runs.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("the timer ran %d times while the window was open", runs.Load())
+	}
+	d.trigger()
+	w.Close()
+	if s.env.open.Err() == nil {
+		t.Fatal("closing the window did not end its screens' context")
+	}
+	if s.env.ctx.Err() != nil {
+		t.Fatal("closing the window cancelled the work context: a save under way would be lost")
+	}
+	time.Sleep(20 * d.delay)
+	if runs.Load() != 1 {
+		t.Fatalf("the timer ran after the window closed (%d runs)", runs.Load())
 	}
 }

@@ -159,7 +159,7 @@ type saver struct {
 func newSaver(e *env, current func() *domain.Project) *saver {
 	s := &saver{env: e, current: current, state: widget.NewLabel(lang.L("reg.notSaved"))}
 	s.state.Importance = widget.LowImportance
-	s.auto = &debouncer{delay: autosaveDelay, f: s.onAutosave}
+	s.auto = &debouncer{ctx: e.open, delay: autosaveDelay, f: s.onAutosave}
 	return s
 }
 

@@ -141,7 +141,7 @@ func testEnv(t testing.TB, st Store, login string) (*env, *navRecorder) {
 	var opened []string
 	win := test.NewTempWindow(t, widget.NewLabel(""))
 	win.Resize(fyne.NewSize(1280, 800)) // dialogs open here
-	e := newEnv(context.Background(), win, Deps{
+	e := newEnv(t.Context(), win, Deps{ // ends with the test: no timer of its screens fires after
 		Store: st, Org: org, User: user(t, org, login), DataDir: "/tmp/lixiang-test",
 		Now: func() time.Time { return testNow },
 		NewID: func() (string, error) {

@@ -181,7 +181,7 @@ var listColumns = &columns{widths: []float32{150, 130, 0, 150, 170, 76}}
 func NewProjectList(e *env) *ProjectList {
 	l := &ProjectList{env: e}
 	l.ExtendBaseWidget(l)
-	l.typed = &debouncer{delay: 150 * time.Millisecond, f: l.reload}
+	l.typed = &debouncer{ctx: e.open, delay: 150 * time.Millisecond, f: l.reload}
 
 	l.search = widget.NewEntry()
 	l.search.SetPlaceHolder(lang.L("list.search"))

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -334,9 +335,12 @@ func userChoice(org *domain.Org, r domain.Role, changed func(string)) *choice {
 	return newChoice(labels, values, changed)
 }
 
-// debouncer runs f on the UI goroutine once calls have paused for delay.
+// debouncer runs f on the UI goroutine once calls have paused for delay,
+// unless ctx (env.open) has ended by then: the window it belongs to is
+// closed (a screen is left, and its draft saved, before that).
 type debouncer struct {
 	mu    sync.Mutex
+	ctx   context.Context
 	delay time.Duration
 	timer *time.Timer
 	f     func()
@@ -348,7 +352,11 @@ func (d *debouncer) trigger() {
 	if d.timer != nil {
 		d.timer.Stop()
 	}
-	d.timer = time.AfterFunc(d.delay, func() { fyne.Do(d.f) })
+	d.timer = time.AfterFunc(d.delay, func() {
+		if d.ctx.Err() == nil {
+			fyne.Do(d.f)
+		}
+	})
 }
 
 // stop cancels a pending run and reports whether one was pending.
