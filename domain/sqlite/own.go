@@ -62,6 +62,7 @@ type ownDoc struct {
 	version int64
 	at      time.Time // the server's stamp (updated_at)
 	sent    []byte    // the create's document as sent, when the push's only write of it was that create
+	here    []byte    // the project's document on this device now (applyOwn)
 }
 
 // rebuildOwn rebuilds, inside RecordPushed's transaction, the documents
@@ -80,19 +81,24 @@ func rebuildOwn(ctx context.Context, tx *sql.Tx, outcomes []PushOutcome) ([]ownD
 		}
 		byProject[o.ProjectID] = append(byProject[o.ProjectID], o)
 	}
+	// The server's copies the edits apply to, read in one statement.
+	var edited []string
+	for _, id := range order {
+		for _, o := range byProject[id] {
+			if o.Own != nil && !o.Own.Unchanged && o.Own.Doc == nil {
+				edited = append(edited, id)
+				break
+			}
+		}
+	}
+	bases, err := readDocs(ctx, tx, "CASE WHEN server_doc = '' THEN doc ELSE server_doc END", edited)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the server's copies of %d projects: %w", len(edited), err)
+	}
 	var docs []ownDoc
 	var seqs []int64
-	base, err := tx.PrepareContext(ctx, "SELECT CASE WHEN server_doc = '' THEN doc ELSE server_doc END FROM projects WHERE id = ?")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer base.Close()
 	for _, id := range order {
-		d, seq, ok, err := rebuildProject(ctx, base, id, byProject[id])
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
+		if d, seq, ok := rebuildProject(id, bases[id], byProject[id]); ok {
 			docs = append(docs, d)
 			seqs = append(seqs, seq)
 		}
@@ -100,14 +106,15 @@ func rebuildOwn(ctx context.Context, tx *sql.Tx, outcomes []PushOutcome) ([]ownD
 	return docs, seqs, nil
 }
 
-// rebuildProject rebuilds one project's document from its outcomes; ok is
-// false when any of them cannot be rebuilt or checked.
-func rebuildProject(ctx context.Context, base *sql.Stmt, id string, outs []PushOutcome) (d ownDoc, seq int64, ok bool, err error) {
+// rebuildProject rebuilds one project's document from its outcomes and
+// the server's copy held here (base, nil for none); ok is false when any of
+// them cannot be rebuilt or checked.
+func rebuildProject(id string, base []byte, outs []PushOutcome) (d ownDoc, seq int64, ok bool) {
 	var text []byte // the server's document so far; nil until needed
 	for _, o := range outs {
 		w := o.Own
 		if o.Refused != "" || w == nil {
-			return ownDoc{}, 0, false, nil
+			return ownDoc{}, 0, false
 		}
 		if w.Unchanged {
 			continue
@@ -118,19 +125,15 @@ func rebuildProject(ctx context.Context, base *sql.Stmt, id string, outs []PushO
 			}
 		} else {
 			if text == nil {
-				var s sql.NullString
-				if err := base.QueryRowContext(ctx, id).Scan(&s); err != nil && err != sql.ErrNoRows {
-					return ownDoc{}, 0, false, err
+				if base == nil {
+					return ownDoc{}, 0, false // no server copy here
 				}
-				if !s.Valid {
-					return ownDoc{}, 0, false, nil // no server copy here
-				}
-				text = []byte(s.String)
+				text = base
 			}
 			text = applyOwnChanges(text, w)
 		}
 		if text == nil {
-			return ownDoc{}, 0, false, nil
+			return ownDoc{}, 0, false
 		}
 		d = ownDoc{id: id, doc: text, version: o.Version, at: w.UpdatedAt}
 		if w.Doc != nil && len(outs) == 1 {
@@ -139,9 +142,44 @@ func rebuildProject(ctx context.Context, base *sql.Stmt, id string, outs []PushO
 		seq = w.Seq
 	}
 	if d.doc == nil || seq <= 0 {
-		return ownDoc{}, 0, false, nil
+		return ownDoc{}, 0, false
 	}
-	return d, seq, true, nil
+	return d, seq, true
+}
+
+// readDocs reads column (an expression over projects) of the projects with
+// ids, in statements of up to ownChunk ids; a project not here, or whose
+// value is NULL, is left out.
+func readDocs(ctx context.Context, tx *sql.Tx, column string, ids []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), ownChunk)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT id, "+column+" FROM projects WHERE id IN ("+marks(len(chunk))+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var doc sql.NullString
+			if err := rows.Scan(&id, &doc); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if doc.Valid {
+				out[id] = []byte(doc.String)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // applyOwnChanges is the server's merge of an edit applied without
@@ -207,93 +245,71 @@ func hashIs(b []byte, want string) bool {
 }
 
 // applyOwn applies rebuilt documents as ApplyPulled applies pulled ones.
-// When the project here is the document as sent — nothing saved since, so
-// nothing to replay, and only the server's time differs — only the
-// document, its time and the server's copy are written.
+// When nothing was saved here since the push was read (so there is nothing
+// to replay), the project here is the document this device sent: the
+// server stored that very document (a create keeps the device's times) or
+// one that differs from it only in the server's time, so only the version,
+// or the document, its time and the server's copy, are written — many in
+// one statement, and a create's document not even read first (it is the
+// one sent). The rest take ApplyPulled's way.
 func (s *Store) applyOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, at string) error {
-	docs, err := applyOwnCreates(ctx, tx, docs)
-	if err != nil {
-		return err
-	}
-	if len(docs) == 0 {
-		return nil
-	}
-	quick, err := tx.PrepareContext(ctx, `UPDATE projects SET doc = ?, server_doc = '', updated_at = ?,
-		server_version = max(server_version, ?) WHERE id = ? AND doc = ?
-		AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.project_id = projects.id
-			AND (o.state = 'pending' OR (o.state = 'needs_attention' AND o.kind = 'edit')))`)
-	if err != nil {
-		return err
-	}
-	defer quick.Close()
-	local, err := tx.PrepareContext(ctx, "SELECT doc FROM projects WHERE id = ?")
-	if err != nil {
-		return err
-	}
-	defer local.Close()
-	var rest []PulledProject
+	var unread []string
 	for _, d := range docs {
-		var doc string
-		if err := local.QueryRowContext(ctx, d.id).Scan(&doc); err != nil && err != sql.ErrNoRows {
-			return err
+		if d.sent == nil {
+			unread = append(unread, d.id)
 		}
-		if text := string(d.doc); sameButUpdatedAt(doc, text) {
-			res, err := quick.ExecContext(ctx, text, formatTime(d.at), d.version, d.id, doc)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				continue
-			}
-		}
-		rest = append(rest, PulledProject{Version: d.version, Doc: d.doc})
 	}
-	return s.applyPage(ctx, tx, rest, at)
-}
-
-// ownCreatesChunk bounds the rows of one statement of applyOwnCreates.
-const ownCreatesChunk = 500
-
-// applyOwnCreates is applyOwn's quick way for the projects a push created
-// (a first sync sends thousands): when nothing was saved since, the project
-// here is the document as sent, and the server stored that very document
-// (it keeps the device's times) or one that differs only in the server's
-// time; so it is recorded, or written over, without being read first, many
-// in one statement. It returns the documents that did not go this way.
-func applyOwnCreates(ctx context.Context, tx *sql.Tx, docs []ownDoc) ([]ownDoc, error) {
+	local, err := readDocs(ctx, tx, "doc", unread)
+	if err != nil {
+		return fmt.Errorf("%d projects: %w", len(unread), err)
+	}
 	var same, stamped, rest []ownDoc
 	for _, d := range docs {
+		if d.here = d.sent; d.here == nil {
+			d.here = local[d.id]
+		}
 		switch {
-		case d.sent == nil:
+		case d.here == nil:
 			rest = append(rest, d)
-		case bytes.Equal(d.sent, d.doc):
+		case bytes.Equal(d.here, d.doc):
 			same = append(same, d)
-		case sameButUpdatedAt(string(d.sent), string(d.doc)):
+		case sameButUpdatedAt(string(d.here), string(d.doc)):
 			stamped = append(stamped, d)
 		default:
 			rest = append(rest, d)
 		}
 	}
-	missed, err := writeOwnCreates(ctx, tx, same, "server_doc = '', server_version = max(server_version, v.column2)",
-		func(d ownDoc) []any { return []any{d.id, d.version, string(d.sent)} })
+	missed, err := writeOwn(ctx, tx, same, "server_doc = '', server_version = max(server_version, v.column2)",
+		func(d ownDoc) []any { return []any{d.id, d.version, string(d.here)} })
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rest = append(rest, missed...)
-	missed, err = writeOwnCreates(ctx, tx, stamped, `doc = v.column2, server_doc = '', updated_at = v.column3,
+	missed, err = writeOwn(ctx, tx, stamped, `doc = v.column2, server_doc = '', updated_at = v.column3,
 		server_version = max(server_version, v.column4)`,
-		func(d ownDoc) []any { return []any{d.id, string(d.doc), formatTime(d.at), d.version, string(d.sent)} })
-	return append(rest, missed...), err
+		func(d ownDoc) []any { return []any{d.id, string(d.doc), formatTime(d.at), d.version, string(d.here)} })
+	if err != nil {
+		return err
+	}
+	rest = append(rest, missed...)
+	pulled := make([]PulledProject, len(rest))
+	for i, d := range rest {
+		pulled[i] = PulledProject{Version: d.version, Doc: d.doc}
+	}
+	return s.applyPage(ctx, tx, pulled, at)
 }
 
-// writeOwnCreates updates the projects of docs with set, whose v.columnN
-// are the values row gives (the id first, the document as sent last), where
-// the project is still that document and nothing of it waits to be sent.
-// It returns the documents whose projects were not so.
-func writeOwnCreates(ctx context.Context, tx *sql.Tx, docs []ownDoc, set string, row func(ownDoc) []any) ([]ownDoc, error) {
+// ownChunk bounds the rows of one statement of readDocs and writeOwn.
+const ownChunk = 500
+
+// writeOwn updates the projects of docs with set, whose v.columnN are the
+// values row gives (the id first, the document here last), where the
+// project is still that document and nothing of it waits to be sent. It
+// returns the documents whose projects were not so.
+func writeOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, set string, row func(ownDoc) []any) ([]ownDoc, error) {
 	var missed []ownDoc
 	for len(docs) > 0 {
-		chunk := docs[:min(len(docs), ownCreatesChunk)]
+		chunk := docs[:min(len(docs), ownChunk)]
 		docs = docs[len(chunk):]
 		var args []any
 		for _, d := range chunk {
@@ -308,7 +324,7 @@ func writeOwnCreates(ctx context.Context, tx *sql.Tx, docs []ownDoc, set string,
 				AND (o.state = 'pending' OR (o.state = 'needs_attention' AND o.kind = 'edit')))
 			RETURNING projects.id`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("the server's copies of %d new projects: %w", len(chunk), err)
+			return nil, fmt.Errorf("the server's copies of %d projects: %w", len(chunk), err)
 		}
 		done := make(map[string]bool, len(chunk))
 		for rows.Next() {
@@ -321,7 +337,7 @@ func writeOwnCreates(ctx context.Context, tx *sql.Tx, docs []ownDoc, set string,
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("the server's copies of %d new projects: %w", len(chunk), err)
+			return nil, fmt.Errorf("the server's copies of %d projects: %w", len(chunk), err)
 		}
 		for _, d := range chunk {
 			if !done[d.id] {
