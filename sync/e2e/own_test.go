@@ -21,11 +21,7 @@ import (
 // back from no pull, yet the device holds exactly the server's documents
 // (the server's times included), and the next device pulls them as usual.
 func TestOwnWritesAreNotPulledBack(t *testing.T) {
-	srv := servertest.Start(t)
-	zw := newFaultyPeer(t, srv, "zhangwei", nil)
-	a, b := zw.draft(zw.user, "自建甲"), zw.draft(zw.user, "自建乙")
-	zw.save(a)
-	zw.save(b)
+	srv, zw, a, b := twoNewDrafts(t, "自建甲", "自建乙")
 	rep := zw.sync()
 	if rep.Pushed != 2 || rep.Pulled != 0 {
 		t.Fatalf("first sync: pushed %d, pulled %d; want 2 and none back", rep.Pushed, rep.Pulled)
@@ -100,11 +96,7 @@ func TestNewProjectsNeedNotComeBack(t *testing.T) {
 // statement; a project saved again while that push was out keeps the
 // save, which then goes up too.
 func TestASaveDuringTheCreatingPushStaysOnTop(t *testing.T) {
-	srv := servertest.Start(t)
-	zw := newFaultyPeer(t, srv, "zhangwei", nil)
-	a, b := zw.draft(zw.user, "推送中甲"), zw.draft(zw.user, "推送中乙")
-	zw.save(a)
-	zw.save(b)
+	srv, zw, a, b := twoNewDrafts(t, "推送中甲", "推送中乙")
 	zw.saveDuringNextPush(b.ID, func(p *domain.Project) { p.Registration.Requirement = "推送新建时保存的需求" })
 	// The save goes up in this pass or the next (whether the pass reads
 	// the outbox again after it is a matter of timing).
@@ -122,6 +114,18 @@ func TestASaveDuringTheCreatingPushStaysOnTop(t *testing.T) {
 	if rep := zw.sync(); rep.Requests != 1 {
 		t.Fatalf("the sync after: %+v", rep)
 	}
+}
+
+// twoNewDrafts starts a server and 张伟's device (newFaultyPeer) with two
+// new drafts saved on it, for customers x and y, not yet synced.
+func twoNewDrafts(t *testing.T, x, y string) (*servertest.Instance, *peer, *domain.Project, *domain.Project) {
+	t.Helper()
+	srv := servertest.Start(t)
+	zw := newFaultyPeer(t, srv, "zhangwei", nil)
+	a, b := zw.draft(zw.user, x), zw.draft(zw.user, y)
+	zw.save(a)
+	zw.save(b)
+	return srv, zw, a, b
 }
 
 // saveDuringNextPush has p (opened by newFaultyPeer) save edit of project
