@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"lixiang/domain"
-	"lixiang/domain/sqlite"
-	"lixiang/sync/client"
 )
 
 // sampleFile is the path of a file of testdata/interchange.
@@ -94,12 +92,7 @@ func TestImportWhileServing(t *testing.T) {
 	if code, out, stderr := runCmd(t, "", "import", "--data", data, sampleFile("saas-handed-over.json")); code != exitOK {
 		t.Fatalf("import beside a running server: exit %d\n%s\n%s\n%s", code, out, stderr, log.String())
 	}
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "lixiang.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	eng := client.New(st, "http://"+addr, client.WithLogger(quiet), client.WithTimeout(10*time.Second))
+	st, eng := desktop(t, "http://"+addr)
 	if _, err := eng.Login(t.Context(), "lina", "demo"); err != nil {
 		t.Fatal(err)
 	}
@@ -173,12 +166,7 @@ func TestImportAttachmentFilesVerb(t *testing.T) {
 	}
 
 	// A real desktop downloads the file on demand, checked against its hash.
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "lixiang.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	eng := client.New(st, "http://"+addr, client.WithLogger(quiet), client.WithTimeout(10*time.Second))
+	_, eng := desktop(t, "http://"+addr)
 	if _, err := eng.Login(t.Context(), "lina", "demo"); err != nil {
 		t.Fatal(err)
 	}

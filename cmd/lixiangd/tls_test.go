@@ -36,17 +36,9 @@ func TestSyncOverTLS(t *testing.T) {
 			return tr
 		})
 	}
-	desktop := func(url string, opts ...client.Option) (*sqlite.Store, *client.Engine) {
-		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "lixiang.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st, client.New(st, url, append([]client.Option{client.WithLogger(quiet), client.WithTimeout(10 * time.Second)}, opts...)...)
-	}
 	url := "https://" + addr
 
-	laptop, eng := desktop(url, trusting(&tls.Config{RootCAs: pool}))
+	laptop, eng := desktop(t, url, trusting(&tls.Config{RootCAs: pool}))
 	lr, err := eng.Login(t.Context(), "zhangwei", "demo")
 	if err != nil {
 		t.Fatalf("sign-in over TLS: %v\n%s", err, log.String())
@@ -65,7 +57,7 @@ func TestSyncOverTLS(t *testing.T) {
 	if err != nil || rep.Pushed != 2 || rep.Uploaded != 1 || rep.BytesSent == 0 {
 		t.Fatalf("sync over TLS: %+v, %v", rep, err)
 	}
-	desk, eng2 := desktop(url, trusting(&tls.Config{RootCAs: pool}))
+	desk, eng2 := desktop(t, url, trusting(&tls.Config{RootCAs: pool}))
 	if _, err := eng2.Login(t.Context(), "zhangwei", "demo"); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +82,7 @@ func TestSyncOverTLS(t *testing.T) {
 		{"plain HTTP to the TLS port", "http://" + addr, nil, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, eng := desktop(tt.url, tt.opts...)
+			_, eng := desktop(t, tt.url, tt.opts...)
 			_, err := eng.Login(t.Context(), "zhangwei", "demo")
 			if err == nil {
 				t.Fatal("signed in")
@@ -112,4 +104,16 @@ func mustOrg(t *testing.T, st *sqlite.Store) *domain.Org {
 		t.Fatal(err)
 	}
 	return org
+}
+
+// desktop is a real desktop store in a temp directory with a sync engine
+// for the server at url.
+func desktop(t *testing.T, url string, opts ...client.Option) (*sqlite.Store, *client.Engine) {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "lixiang.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, client.New(st, url, append([]client.Option{client.WithLogger(quiet), client.WithTimeout(10 * time.Second)}, opts...)...)
 }
