@@ -365,7 +365,7 @@ type run struct {
 	rows    map[string]sqlite.Row           // the projects as stored before the push
 	asked   map[string]bool                 // the ids rows was read for (a missing one is not stored)
 	states  map[string]*state               // the projects as the push has them now
-	docs    map[string]*sentDoc             // the documents of creates, by change id, decoded beforehand
+	docs    map[string]*domain.Project      // the documents of creates, by change id, decoded beforehand (decodeDocs)
 	writes  int                             // writes so far (orders the rows written)
 	numbers map[string]bool                 // registration numbers given in this push
 	journal []sqlite.JournalEntry
@@ -383,7 +383,7 @@ type state struct {
 	written int  // the write that changed it last (0: unchanged)
 }
 
-func newRun(tx *sqlite.Tx, org *domain.Org, actor domain.User, device string, changes []wire.Change, docs map[string]*sentDoc, now time.Time) (*run, error) {
+func newRun(tx *sqlite.Tx, org *domain.Org, actor domain.User, device string, changes []wire.Change, docs map[string]*domain.Project, now time.Time) (*run, error) {
 	ids := make([]string, len(changes))
 	projects := make([]string, 0, len(changes))
 	seen := make(map[string]bool, len(changes))
@@ -484,25 +484,11 @@ func (r *run) create(c wire.Change) (*outcome, error) {
 	return r.checkNew(c, p, journal)
 }
 
-// sentDoc is the document of a create decoded before the push's
+// decodeDocs decodes the documents of the creates of a push before its
 // transaction begins (decoding is most of a create's work, and needs no
-// database): the project, when the document is exactly what encoding/json
-// writes for it.
-type sentDoc struct {
-	p *domain.Project
-}
-
-func decodeDoc(doc []byte) *sentDoc {
-	p, ok := decodeCanonical(doc)
-	if !ok {
-		return &sentDoc{}
-	}
-	return &sentDoc{p: p}
-}
-
-// decodeDocs decodes the documents of the creates of a push, on every
-// core.
-func decodeDocs(changes []wire.Change) map[string]*sentDoc {
+// database), on every core: by change id, the project when the document
+// is exactly what encoding/json writes for it, else nil.
+func decodeDocs(changes []wire.Change) map[string]*domain.Project {
 	var todo []int
 	for i, c := range changes {
 		if c.Doc != nil {
@@ -512,30 +498,33 @@ func decodeDocs(changes []wire.Change) map[string]*sentDoc {
 	if len(todo) == 0 {
 		return nil
 	}
-	out := make([]*sentDoc, len(todo))
+	out := make([]*domain.Project, len(todo))
 	workers := min(runtime.GOMAXPROCS(0), len(todo))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for k := w; k < len(todo); k += workers {
-				out[k] = decodeDoc(changes[todo[k]].Doc)
+				out[k], _ = decodeCanonical(changes[todo[k]].Doc)
 			}
 		})
 	}
 	wg.Wait()
-	m := make(map[string]*sentDoc, len(todo))
+	m := make(map[string]*domain.Project, len(todo))
 	for k, i := range todo {
 		m[changes[i].ID] = out[k]
 	}
 	return m
 }
 
-// sentDocOf returns the decoded document of a change.
-func (r *run) sentDocOf(c wire.Change) *sentDoc {
-	if d, ok := r.docs[c.ID]; ok {
-		return d
+// sentDoc returns the decoded document of a change (decodeDocs), which is
+// the run's from now on.
+func (r *run) sentDoc(c wire.Change) *domain.Project {
+	p, ok := r.docs[c.ID]
+	if !ok {
+		p, _ = decodeCanonical(c.Doc)
 	}
-	return decodeDoc(c.Doc)
+	delete(r.docs, c.ID)
+	return p
 }
 
 // createDoc builds a new project from the whole document of its first save
@@ -546,8 +535,7 @@ func (r *run) sentDocOf(c wire.Change) *sentDoc {
 // as it came with the server's times put in; anything else takes the
 // leaves' way, which names what is wrong.
 func (r *run) createDoc(c wire.Change) (*outcome, error) {
-	d := r.sentDocOf(c)
-	p := d.p
+	p := r.sentDoc(c)
 	if p != nil && !hasNull(c.Doc) {
 		keys, err := domain.TopLevelKeys(c.Doc)
 		if err != nil {
@@ -568,7 +556,6 @@ func (r *run) createDoc(c wire.Change) (*outcome, error) {
 		}
 		return r.create(wire.Change{ID: c.ID, ProjectID: c.ProjectID, Kind: c.Kind, Changes: leaves})
 	}
-	d.p = nil // the project is the run's now
 	out, err := r.checkNew(c, p, nil)
 	if err != nil {
 		return nil, err
