@@ -298,16 +298,17 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, a writeArgs) (SaveResult,
 	}
 	r := &p.Registration
 	_, err = tx.ExecContext(ctx, `INSERT INTO projects (id, kind, status, number, region, owner_id, sales_id,
-			short_name, full_name, title, updated_at, deleted, search_text, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			short_name, full_name, title, updated_at, deleted, search_text, doc, conflict_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, number = excluded.number,
 			region = excluded.region, owner_id = excluded.owner_id, sales_id = excluded.sales_id,
 			short_name = excluded.short_name, full_name = excluded.full_name, title = excluded.title,
 			updated_at = excluded.updated_at, deleted = excluded.deleted, search_text = excluded.search_text,
-			server_doc = CASE WHEN server_doc = '' THEN doc ELSE server_doc END, doc = excluded.doc`,
+			server_doc = CASE WHEN server_doc = '' THEN doc ELSE server_doc END, doc = excluded.doc,
+			conflict_count = excluded.conflict_count`,
 		p.ID, string(r.Kind), string(p.Status), p.Number, r.Customer.Region, p.OwnerID, r.SalesID,
 		r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt), p.Deleted,
-		searchText(p), string(doc))
+		searchText(p), string(doc), len(p.Conflicts))
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("write project: %w", err)
 	}

@@ -2,12 +2,17 @@ package sqlite
 
 import (
 	"bytes"
+	"encoding/json"
+	"io/fs"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"lixiang/domain"
+	"lixiang/domain/sqlite/sqlitedb"
 )
 
 func TestMigrationsApplyOnceAndReopenIdempotently(t *testing.T) {
@@ -183,5 +188,70 @@ func TestAttachmentsAreStoredOnceByTheirHash(t *testing.T) {
 	}
 	if b, err := s.Attachment(ctx, sha); b != nil || domain.ErrorCode(err) != domain.EINTERNAL {
 		t.Errorf("damaged attachment = %d bytes, %v; want an internal error", len(b), err)
+	}
+}
+
+// A database from before 0006, whose conflict_count was generated from
+// the document, keeps each project's count: the migration writes it from
+// the documents, and the conflicted projects are listed as before.
+func TestConflictCountsSurviveTheMigrationToAWrittenColumn(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "lixiang.db")
+	db, err := sqlitedb.Open(ctx, path, sqlitedb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fstest.MapFS{}
+	ms, err := fs.Glob(migrationFS, migrationDir+"/000[1-5]_*.sql")
+	if err != nil || len(ms) != 5 {
+		t.Fatalf("migrations 1–5: %v %v", ms, err)
+	}
+	for _, name := range ms {
+		data, err := fs.ReadFile(migrationFS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[pathpkg.Base(name)] = &fstest.MapFile{Data: data}
+	}
+	if err := sqlitedb.Migrate(ctx, db, before, ".", sqlitedb.MigrateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	two := domain.Project{ID: "p-two", Status: domain.StatusDraft, Conflicts: []domain.Conflict{
+		{Path: "registration.requirement", Base: `"甲"`, Mine: `"乙"`, Theirs: `"丙"`},
+		{Path: "registration.other.notes", Base: `""`, Mine: `"丁"`, Theirs: `"戊"`},
+	}}
+	none := domain.Project{ID: "p-none", Status: domain.StatusDraft}
+	for _, p := range []domain.Project{two, none} {
+		doc, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO projects (id, kind, status, updated_at, doc) VALUES (?, 'local', 'draft', '2026-01-05T08:00:00Z', ?)",
+			p.ID, string(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		checkConflictCounts(t, path)
+	})
+	if n := count(t, s, "SELECT conflict_count FROM projects WHERE id = 'p-two'"); n != 2 {
+		t.Errorf("conflict_count of the conflicted project = %d, want 2", n)
+	}
+	if n := count(t, s, "SELECT conflict_count FROM projects WHERE id = 'p-none'"); n != 0 {
+		t.Errorf("conflict_count of the other = %d, want 0", n)
+	}
+	if n, err := s.ConflictCount(ctx); err != nil || n != 2 {
+		t.Errorf("ConflictCount = %d, %v, want 2", n, err)
+	}
+	list, err := s.Conflicts(ctx)
+	if err != nil || len(list) != 1 || list[0].ProjectID != "p-two" || len(list[0].Conflicts) != 2 {
+		t.Errorf("Conflicts = %+v, %v", list, err)
 	}
 }

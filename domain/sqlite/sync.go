@@ -200,7 +200,7 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 	defer replay.Close()
 	update, err := tx.PrepareContext(ctx, `UPDATE projects SET kind = ?, status = ?, number = ?, region = ?,
 		owner_id = ?, sales_id = ?, short_name = ?, full_name = ?, title = ?, updated_at = ?, deleted = ?,
-		doc = ?, server_doc = ?, server_version = max(server_version, ?) WHERE id = ?`)
+		doc = ?, conflict_count = ?, server_doc = ?, server_version = max(server_version, ?) WHERE id = ?`)
 	if err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 		p, r := row.p, &row.p.Registration
 		if _, err := update.ExecContext(ctx, string(r.Kind), string(p.Status), p.Number, r.Customer.Region,
 			p.OwnerID, r.SalesID, r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt),
-			p.Deleted, row.doc, row.storedServerDoc(), row.version, p.ID); err != nil {
+			p.Deleted, row.doc, len(p.Conflicts), row.storedServerDoc(), row.version, p.ID); err != nil {
 			return fmt.Errorf("project %s: write: %w", p.ID, err)
 		}
 		if st := searchText(p); st != old.searchText {
@@ -310,25 +310,26 @@ func (s *Store) loadStored(ctx context.Context, tx *sql.Tx, ids []any) (map[stri
 
 // insertPulled inserts new projects in one statement.
 func (s *Store) insertPulled(ctx context.Context, tx *sql.Tx, rows []pulledRow) error {
-	const cols = 16
+	const cols = 17
 	args := make([]any, 0, cols*len(rows))
 	for _, row := range rows {
 		p, r := row.p, &row.p.Registration
 		args = append(args, p.ID, string(r.Kind), string(p.Status), p.Number, r.Customer.Region, p.OwnerID, r.SalesID,
 			r.Customer.ShortName, r.Customer.FullName, p.Title(), formatTime(p.UpdatedAt), p.Deleted,
-			row.searchText, row.doc, row.storedServerDoc(), row.version)
+			row.searchText, row.doc, len(p.Conflicts), row.storedServerDoc(), row.version)
 	}
 	// New projects wait for the full-text index (fts_pending = 1): the
 	// pull indexes them once it is over (IndexPending), and Search finds
 	// them meanwhile. One already here (the conflict) keeps its state.
 	q := `INSERT INTO projects (id, kind, status, number, region, owner_id, sales_id,
-			short_name, full_name, title, updated_at, deleted, search_text, doc, server_doc, server_version, fts_pending) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1), ", len(rows)), ", ") + `
+			short_name, full_name, title, updated_at, deleted, search_text, doc, conflict_count, server_doc, server_version,
+			fts_pending) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("("+marks(cols)+", 1), ", len(rows)), ", ") + `
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, number = excluded.number,
 			region = excluded.region, owner_id = excluded.owner_id, sales_id = excluded.sales_id,
 			short_name = excluded.short_name, full_name = excluded.full_name, title = excluded.title,
 			updated_at = excluded.updated_at, deleted = excluded.deleted, search_text = excluded.search_text,
-			doc = excluded.doc, server_doc = excluded.server_doc,
+			doc = excluded.doc, conflict_count = excluded.conflict_count, server_doc = excluded.server_doc,
 			server_version = max(server_version, excluded.server_version)`
 	st, err := s.stmt(ctx, tx, q)
 	if err != nil {
