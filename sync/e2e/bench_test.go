@@ -66,7 +66,9 @@ func BenchmarkPushPull10k(b *testing.B) {
 		importAll(b, a, benchProjects(b, a, n))
 		b.StartTimer()
 
+		cpu := cpuTime()
 		push := a.sync()
+		pushCPU := cpuTime() - cpu
 
 		b.StopTimer()
 		if push.Pushed != n {
@@ -75,7 +77,9 @@ func BenchmarkPushPull10k(b *testing.B) {
 		fresh := newPeer(b, srv, "zhangwei")
 		b.StartTimer()
 
+		cpu = cpuTime()
 		pull := fresh.sync()
+		pullCPU := cpuTime() - cpu
 
 		b.StopTimer()
 		if pull.Pulled != n {
@@ -90,6 +94,13 @@ func BenchmarkPushPull10k(b *testing.B) {
 		b.ReportMetric(pull.IndexTime.Seconds(), "index_s") // after the pull: its projects into the search index
 		b.ReportMetric(float64(pull.BytesReceived), "pull_bytes_received")
 		b.ReportMetric(float64(push.Requests+pull.Requests), "requests")
+		if pushCPU > 0 {
+			// CPU seconds of both sides (one process) for the pushing
+			// pass, and for the fresh pass: its pull and the indexing
+			// after it.
+			b.ReportMetric(pushCPU.Seconds(), "push_cpu_s")
+			b.ReportMetric(pullCPU.Seconds(), "pull+index_cpu_s")
+		}
 		b.Logf("push: %d docs in %s (%d requests, %d bytes sent, %d received); pull-back %s; fresh pull: %d docs in %s (%d requests, %d bytes received), indexed for search after it in %s",
 			push.Pushed, push.PushTime, push.Requests, push.BytesSent, push.BytesReceived, push.PullTime,
 			pull.Pulled, pull.PullTime, pull.Requests, pull.BytesReceived, pull.IndexTime)
@@ -114,6 +125,7 @@ func syncedPeer(b *testing.B, n int) (*servertest.Instance, *peer, []domain.Proj
 func BenchmarkSync100Edits(b *testing.B) {
 	_, a, ps := syncedPeer(b, 1000)
 	var last client.Report
+	var used time.Duration // CPU time of the syncs, both sides
 	round := 0
 	b.ResetTimer()
 	for range b.N {
@@ -126,7 +138,9 @@ func BenchmarkSync100Edits(b *testing.B) {
 			})
 		}
 		b.StartTimer()
+		cpu := cpuTime()
 		last = a.sync()
+		used += cpuTime() - cpu
 		if last.Pushed != 100 {
 			b.Fatalf("pushed %d", last.Pushed)
 		}
@@ -136,6 +150,9 @@ func BenchmarkSync100Edits(b *testing.B) {
 	b.ReportMetric(float64(last.BytesReceived), "bytes_received")
 	b.ReportMetric(float64(last.PushTime.Microseconds())/1000, "push_ms")
 	b.ReportMetric(float64(last.PullTime.Microseconds())/1000, "pull_ms")
+	if used > 0 {
+		b.ReportMetric(float64(used.Microseconds())/1000/float64(b.N), "cpu_ms/op")
+	}
 }
 
 // BenchmarkNoopSync is a pass with nothing to send and nothing new.
