@@ -20,6 +20,7 @@ import (
 	"lixiang/assets"
 	"lixiang/domain"
 	"lixiang/domain/sqlite"
+	"lixiang/domain/sqlite/storetest"
 )
 
 // update rewrites the markup masters in testdata/ from what the screens
@@ -70,7 +71,10 @@ func newStore(t testing.TB) (*sqlite.Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "lixiang.db")
 	st := openStore(t, path)
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		st.Close()
+		storetest.ConflictCounts(t, path)
+	})
 	if err := st.SaveOrg(context.Background(), demoOrg(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 
 	"lixiang/assets"
 	"lixiang/domain"
+	"lixiang/domain/sqlite/storetest"
 )
 
 // testClock is a clock that moves one second on every reading, so each
@@ -44,42 +44,9 @@ func openTest(t testing.TB, opts ...Option) (*Store, *testClock, string) {
 	}
 	t.Cleanup(func() {
 		s.Close()
-		checkConflictCounts(t, path)
+		storetest.ConflictCounts(t, path)
 	})
 	return s, clock, path
-}
-
-// checkConflictCounts fails t when a project of the closed store at path
-// has a conflict_count that is not the number of conflicts its document
-// holds: every writer of a document writes its count (run after each test
-// that opens its store with openTest).
-func checkConflictCounts(t testing.TB, path string) {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?mode=ro")
-	if err != nil {
-		t.Errorf("check conflict counts: %v", err)
-		return
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT id, conflict_count FROM projects
-		WHERE conflict_count <> coalesce(json_array_length(doc, '$.conflicts'), 0)`)
-	if err != nil {
-		t.Errorf("check conflict counts: %v", err)
-		return
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			t.Errorf("check conflict counts: %v", err)
-			return
-		}
-		t.Errorf("project %s: conflict_count %d is not its document's", id, n)
-	}
-	if err := rows.Err(); err != nil {
-		t.Errorf("check conflict counts: %v", err)
-	}
 }
 
 func demoOrg(t testing.TB) *domain.Org {

@@ -13,6 +13,7 @@ import (
 
 	"lixiang/domain"
 	"lixiang/domain/sqlite/sqlitedb"
+	"lixiang/domain/sqlite/storetest"
 )
 
 func TestMigrationsApplyOnceAndReopenIdempotently(t *testing.T) {
@@ -239,7 +240,7 @@ func TestConflictCountsSurviveTheMigrationToAWrittenColumn(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		s.Close()
-		checkConflictCounts(t, path)
+		storetest.ConflictCounts(t, path)
 	})
 	if n := count(t, s, "SELECT conflict_count FROM projects WHERE id = 'p-two'"); n != 2 {
 		t.Errorf("conflict_count of the conflicted project = %d, want 2", n)

@@ -20,6 +20,7 @@ import (
 
 	"lixiang/domain"
 	"lixiang/domain/sqlite"
+	"lixiang/domain/sqlite/storetest"
 	"lixiang/sync/server/servertest"
 	"lixiang/sync/wire"
 )
@@ -101,6 +102,7 @@ func checkDesktopDB(t *testing.T, data string) *sql.DB {
 		t.Fatalf("the store does not open after the kill: %v", err)
 	}
 	must(t, st.Close())
+	storetest.ConflictCounts(t, path)
 	if _, err := db.Exec("INSERT INTO project_fts (project_fts) VALUES ('integrity-check')"); err != nil {
 		t.Fatalf("the full-text index after the kill: %v", err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"lixiang/domain"
 	"lixiang/domain/sqlite"
+	"lixiang/domain/sqlite/storetest"
 	"lixiang/sync/client"
 	"lixiang/sync/server/servertest"
 	srvsqlite "lixiang/sync/server/sqlite"
@@ -317,7 +318,10 @@ func (s *sim) newDevice(name, login string) *simDevice {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		st.Close()
+		storetest.ConflictCounts(t, path)
+	})
 	eng := client.New(st, simBase, client.WithLogger(quiet), client.WithTimeout(20*time.Second),
 		client.WithUploadChunk(16<<10), client.WithTransport(s.transport))
 	resp, err := eng.Login(t.Context(), login, "demo")

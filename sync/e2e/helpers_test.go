@@ -4,7 +4,6 @@
 package e2e_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 
 	"lixiang/domain"
 	"lixiang/domain/sqlite"
+	"lixiang/domain/sqlite/storetest"
 	"lixiang/sync/client"
 	"lixiang/sync/server/servertest"
 	"lixiang/sync/wire"
@@ -62,7 +62,7 @@ func openPeer(t testing.TB, srv *servertest.Instance, name string, opts ...clien
 	}
 	t.Cleanup(func() {
 		st.Close()
-		checkConflictCounts(t, path)
+		storetest.ConflictCounts(t, path)
 	})
 	eng := client.New(st, srv.URL, append([]client.Option{client.WithLogger(quiet)}, opts...)...)
 	return &peer{t: t, name: name, store: st, eng: eng}
@@ -381,37 +381,3 @@ func must(t testing.TB, err error) {
 }
 
 var _ = fmt.Sprint
-
-// checkConflictCounts fails t when a project of the closed store at path
-// has a conflict_count column that is not the number of conflicts its
-// document holds: every writer of a document writes its count.
-func checkConflictCounts(t testing.TB, path string) {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?mode=ro")
-	if err != nil {
-		t.Errorf("check conflict counts: %v", err)
-		return
-	}
-	defer db.Close()
-	var wrong []string
-	rows, err := db.Query(`SELECT id FROM projects WHERE conflict_count <> coalesce(json_array_length(doc, '$.conflicts'), 0)`)
-	if err == nil {
-		for rows.Next() {
-			var id string
-			if err = rows.Scan(&id); err != nil {
-				break
-			}
-			wrong = append(wrong, id)
-		}
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-	}
-	if err != nil {
-		t.Errorf("check conflict counts: %v", err)
-	}
-	if len(wrong) > 0 {
-		t.Errorf("%d projects' conflict_count is not their document's: %v", len(wrong), wrong)
-	}
-}
