@@ -350,8 +350,8 @@ func writeOwn(ctx context.Context, tx *sql.Tx, docs []ownDoc, set string, row fu
 
 // sameButUpdatedAt reports whether two project documents (as
 // encoding/json writes them) are the same text but for the value of their
-// updated_at — withoutUpdatedAt(a) == withoutUpdatedAt(b), at most
-// stricter, without copying either.
+// updated_at, without copying either; a document without updated_at is
+// the same as none.
 func sameButUpdatedAt(a, b string) bool {
 	span := func(doc string) (int, int, bool) {
 		const key = `"updated_at":"`

@@ -1,6 +1,9 @@
 package sqlite
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestSameButUpdatedAt: two documents that differ only in updated_at are
 // the same; any other difference, or a document without updated_at, is
@@ -28,4 +31,20 @@ func TestSameButUpdatedAt(t *testing.T) {
 			t.Errorf("sameButUpdatedAt(%s) = %v, want %v", tt.b, got, tt.same)
 		}
 	}
+}
+
+// withoutUpdatedAt is a project document without its updated_at member:
+// the plain way to compare two documents but for it, which the table is
+// checked against.
+func withoutUpdatedAt(doc string) (string, bool) {
+	const key = `"updated_at":"`
+	i := strings.Index(doc, key)
+	if i < 0 {
+		return "", false
+	}
+	j := strings.IndexByte(doc[i+len(key):], '"')
+	if j < 0 {
+		return "", false
+	}
+	return doc[:i] + doc[i+len(key)+j+1:], true
 }

@@ -283,11 +283,10 @@ func (s *Store) applyPage(ctx context.Context, tx *sql.Tx, page []PulledProject,
 
 // loadStored reads what the store holds of the projects with ids.
 func (s *Store) loadStored(ctx context.Context, tx *sql.Tx, ids []any) (map[string]stored, error) {
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
 	st, err := s.stmt(ctx, tx, `SELECT p.id, p.doc, p.search_text, p.server_version,
 		EXISTS (SELECT 1 FROM outbox o WHERE o.project_id = p.id
 			AND (o.state = 'pending' OR (o.state = 'needs_attention' AND o.kind = 'edit')))
-		FROM projects p WHERE p.id IN (`+marks+`)`)
+		FROM projects p WHERE p.id IN (`+marks(len(ids))+`)`)
 	if err != nil {
 		return nil, fmt.Errorf("load stored projects: %w", err)
 	}
@@ -341,30 +340,12 @@ func (s *Store) insertPulled(ctx context.Context, tx *sql.Tx, rows []pulledRow) 
 	return nil
 }
 
-// withoutUpdatedAt is a project document (as encoding/json writes it)
-// without its updated_at member, so that two documents that differ only in
-// it compare equal as text.
-func withoutUpdatedAt(doc string) (string, bool) {
-	const key = `"updated_at":"`
-	i := strings.Index(doc, key)
-	if i < 0 {
-		return "", false
-	}
-	j := strings.IndexByte(doc[i+len(key):], '"')
-	if j < 0 {
-		return "", false
-	}
-	return doc[:i] + doc[i+len(key)+j+1:], true
-}
-
 // changedHere returns the field changes from the stored document to next,
 // leaving out bookkeeping (updated_at): what the pull changed on this
 // device. It only flattens both when they differ in more than that.
 func changedHere(oldDoc, nextDoc string, next *domain.Project) ([]domain.FieldChange, error) {
-	if a, ok := withoutUpdatedAt(oldDoc); ok {
-		if b, ok := withoutUpdatedAt(nextDoc); ok && a == b {
-			return nil, nil
-		}
+	if sameButUpdatedAt(oldDoc, nextDoc) {
+		return nil, nil
 	}
 	var old domain.Project
 	if err := domain.DecodeJSON([]byte(oldDoc), &old); err != nil {
